@@ -1,0 +1,54 @@
+# Tend: the commands README documents.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app saas
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench worker lint format migrate demo chromium clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: set up, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite, no servers)
+run: $(STAMP)
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+## test: set up and run the whole suite, browser tests included
+test: $(STAMP) chromium
+	CHROMIUM_PATH="$$(bash scripts/ensure-chromium.sh)" $(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: performance benchmarks (needs PostgreSQL; see bench/README)
+bench: $(STAMP)
+	$(PY) bench/pages.py
+
+## worker: an RQ worker for production-like runs (needs REDIS_URL)
+worker: $(STAMP)
+	$(PY) -m worker
+
+## lint: ruff checks
+lint: $(STAMP)
+	$(VENV)/bin/ruff check saas worker tests bench
+	$(VENV)/bin/ruff format --check saas worker tests bench
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format saas worker tests bench
+	$(VENV)/bin/ruff check --fix saas worker tests bench
+
+migrate: $(STAMP)
+	$(FLASK) db upgrade
+
+demo: $(STAMP)
+	$(FLASK) demo
+
+chromium: $(STAMP)
+	@bash scripts/ensure-chromium.sh >/dev/null
+
+clean:
+	rm -rf $(VENV) instance tests/artifacts .pytest_cache

@@ -1,0 +1,83 @@
+"""Tend: newsletters, reader replies and confidential support requests for practitioners."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: config -> observability -> extensions -> blueprints -> errors -> CLI."""
+    from saas.config import INSTANCE_DIR, load_config
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+
+    from saas import observability
+
+    observability.init_app(app)
+    register_extensions(app)
+    register_blueprints(app)
+
+    from saas import errors
+
+    errors.init_app(app)
+
+    from saas import cli
+
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension instances and the tenancy hooks to the app."""
+    from saas import models  # noqa: F401  (complete metadata for Alembic)
+    from saas.extensions import csrf, db, limiter, login_manager, migrate
+    from saas.tenancy import CustomDomainMiddleware, install_session_hooks
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.session_protection = "strong"
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    install_session_hooks()
+    domains = CustomDomainMiddleware(app)
+    app.extensions["custom_domains"] = domains
+    app.wsgi_app = domains
+
+    from saas.auth.loader import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every feature's blueprint."""
+    from saas.auth.views import bp as auth_bp
+    from saas.dashboard.views import bp as dashboard_bp
+    from saas.public.views import bp as public_bp
+    from saas.site.views import bp as site_bp
+
+    app.register_blueprint(site_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(public_bp)
+
+    from saas import templating
+
+    templating.init_app(app)

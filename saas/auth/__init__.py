@@ -1,0 +1,1 @@
+"""Practitioner sign-up, sign-in, password reset and invitation acceptance."""

@@ -1,0 +1,91 @@
+"""Configuration read from the environment, with embedded defaults for `make run`.
+
+Every setting documented in README's configuration table is read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(os.environ.get("TEND_INSTANCE_DIR", Path.cwd() / "instance")).resolve()
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _embedded_secret_key() -> str:
+    """Return a secret key kept under instance/ so sessions survive restarts in development."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'tend.db'}"
+    # psycopg 3 is the driver; accept the common postgres:// spellings.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config() -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ.get("TEND_ENV", "development")
+    production = env == "production"
+    redis_url = os.environ.get("REDIS_URL", "")
+    smtp_url = os.environ.get("SMTP_URL", "")
+    secret_key = os.environ.get("SECRET_KEY") or (None if production else _embedded_secret_key())
+    if production and not secret_key:
+        raise RuntimeError("SECRET_KEY must be set when TEND_ENV=production")
+    return {
+        "TEND_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PLATFORM_HOSTS": [
+            h.strip().lower()
+            for h in os.environ.get("PLATFORM_HOSTS", "localhost,127.0.0.1").split(",")
+            if h.strip()
+        ],
+        "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT") or ("smtp" if smtp_url else "outbox"),
+        "SMTP_URL": smtp_url,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),
+        "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or (redis_url if redis_url and production else "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "SIGNUP_CONFIRM_MAX_AGE": int(os.environ.get("SIGNUP_CONFIRM_MAX_AGE", "86400")),
+        "INVITE_MAX_AGE": int(os.environ.get("INVITE_MAX_AGE", str(7 * 86400))),
+        "ARCHIVE_PAGE_SIZE": int(os.environ.get("ARCHIVE_PAGE_SIZE", "12")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", not redis_url),
+    }

@@ -1,0 +1,64 @@
+"""Publication settings and team (owners only)."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from saas.dashboard.blueprint import bp, require_owner
+from saas.dashboard.forms import InviteForm, PublicationSettingsForm
+from saas.services import publications
+
+
+@bp.route("/<pub_slug>/settings", methods=["GET", "POST"])
+def settings():
+    require_owner()
+    form = PublicationSettingsForm(obj=g.publication)
+    if form.validate_on_submit():
+        try:
+            publications.update_settings(
+                g.publication,
+                custom_domain=form.custom_domain.data or None,
+                **{name: form[name].data for name in publications.SETTINGS_FIELDS},
+            )
+        except publications.DomainTaken:
+            form.custom_domain.errors.append("That domain is already in use.")
+        else:
+            current_app.extensions["custom_domains"].forget()
+            flash("Settings saved.", "success")
+            return redirect(url_for("dashboard.settings"))
+    return render_template("dashboard/settings.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/<pub_slug>/team", methods=["GET", "POST"])
+def team():
+    require_owner()
+    form = InviteForm()
+    if form.validate_on_submit():
+        publications.invite_editor(g.publication, current_user, form.email.data)
+        flash(f"Invitation sent to {form.email.data}.", "success")
+        return redirect(url_for("dashboard.team"))
+    return render_template(
+        "dashboard/team.html",
+        form=form,
+        members=publications.members_of(g.publication),
+        invitations=publications.pending_invitations(g.publication),
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/<pub_slug>/team/members/<int:membership_id>/remove", methods=["POST"])
+def remove_member(membership_id: int):
+    require_owner()
+    if not publications.remove_member(g.publication, membership_id):
+        flash("That person cannot be removed.", "error")
+    else:
+        flash("Removed.", "success")
+    return redirect(url_for("dashboard.team"))
+
+
+@bp.route("/<pub_slug>/team/invitations/<int:invitation_id>/revoke", methods=["POST"])
+def revoke_invitation(invitation_id: int):
+    require_owner()
+    if publications.revoke_invitation(g.publication, invitation_id):
+        flash("Invitation withdrawn.", "success")
+    return redirect(url_for("dashboard.team"))

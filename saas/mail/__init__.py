@@ -1,0 +1,1 @@
+"""Outgoing mail: compose messages from templates, hand them to the configured transport."""

@@ -1,0 +1,80 @@
+"""Publications (the tenants), memberships and editor invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.extensions import db
+from saas.models.base import UTCDateTime, utcnow
+
+ROLE_OWNER = "owner"
+ROLE_EDITOR = "editor"
+
+
+class Publication(db.Model):
+    """A practitioner's publication: the unit of tenancy."""
+
+    __tablename__ = "publications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    tagline: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    about: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    sign_off: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    accent_color: Mapped[str] = mapped_column(String(7), nullable=False, default="#2f6f5e")
+    logo_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True, nullable=True)
+    # Monotonic counter behind issue numbers: bumped atomically, never decremented.
+    last_issue_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    memberships = relationship(
+        "Membership", back_populates="publication", cascade="all, delete-orphan"
+    )
+
+
+class Membership(db.Model):
+    """A practitioner's role in a publication."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "publication_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=ROLE_EDITOR)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    user = relationship("User", back_populates="memberships")
+    publication = relationship("Publication", back_populates="memberships")
+
+
+class Invitation(db.Model):
+    """An owner's invitation for someone to join a publication as editor."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("publication_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=ROLE_EDITOR)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    publication = relationship("Publication")

@@ -1,0 +1,1 @@
+"""Readers' pages: a publication's home, archive, issues, feeds and sitemap."""

@@ -1,0 +1,62 @@
+"""Job queues: RQ on Redis in production, RQ on an in-process fake Redis in the embedded default.
+
+Jobs are enqueued by dotted path (``enqueue("worker.jobs.send_email", ...)``) so this package
+never imports the worker. In the embedded default the queue runs each job synchronously in
+the calling process, through the same RQ job machinery the Redis workers use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from redis import Redis
+from rq import Queue, Retry
+from rq.job import Job
+
+QUEUE_NAMES = ("mail", "delivery", "default")
+
+_connections: dict[str, Redis] = {}
+
+
+def get_connection() -> Redis:
+    """The Redis connection for queues (fakeredis when REDIS_URL is empty)."""
+    url = current_app.config["REDIS_URL"]
+    key = url or "embedded"
+    if key not in _connections:
+        if url:
+            _connections[key] = Redis.from_url(url)
+        else:
+            import fakeredis
+
+            _connections[key] = fakeredis.FakeRedis()
+    return _connections[key]
+
+
+def is_embedded() -> bool:
+    """Whether jobs run inside this process instead of on Redis workers."""
+    return not current_app.config["REDIS_URL"]
+
+
+def get_queue(name: str = "default") -> Queue:
+    """The named queue; synchronous in the embedded default."""
+    if name not in QUEUE_NAMES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=get_connection(), is_async=not is_embedded())
+
+
+def enqueue(
+    path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any
+) -> Job:
+    """Enqueue the job at dotted `path` with plain arguments (ids, strings, bytes)."""
+    return get_queue(queue).enqueue(
+        path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
+    )
+
+
+def enqueue_at(when: datetime, path: str, *args: Any, queue: str = "default") -> Job | None:
+    """Schedule a job for RQ's scheduler; in the embedded default the caller runs due work."""
+    if is_embedded():
+        return None
+    return get_queue(queue).enqueue_at(when, path, *args, retry=Retry(max=3, interval=60))

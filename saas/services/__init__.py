@@ -1,0 +1,1 @@
+"""Business logic per domain: plain functions that take the publication explicitly and own commit()."""

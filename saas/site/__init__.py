@@ -1,0 +1,1 @@
+"""Platform pages outside any publication: the landing page and the development outbox."""

@@ -1,0 +1,184 @@
+"""The one place the current publication is resolved and enforced.
+
+A publication is bound to the SQLAlchemy session (``session.info``), for a web request by the
+public and dashboard blueprints through the functions here, and for a job by the job's
+publication id. Every ORM statement that touches a TenantScoped model then gets
+``publication_id = <bound id>`` added by the ``do_orm_execute`` hook below. A statement on a
+TenantScoped model with nothing bound raises, unless the caller declared ``cross_tenant()``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask, abort, g
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from saas.extensions import db
+from saas.models.base import TenantScoped
+from saas.models.publications import Membership, Publication
+
+_PUBLICATION_KEY = "tend.publication_id"
+_CROSS_TENANT_KEY = "tend.cross_tenant"
+
+
+class TenancyError(RuntimeError):
+    """A tenant-scoped query or write ran without a bound publication."""
+
+
+def bind(session: Session, publication_id: int | None) -> None:
+    """Make every later statement in this session see only `publication_id`'s rows."""
+    session.info[_PUBLICATION_KEY] = publication_id
+
+
+def current_publication_id(session: Session | None = None) -> int | None:
+    """The publication id bound to the session, if any."""
+    return (session or db.session()).info.get(_PUBLICATION_KEY)
+
+
+@contextmanager
+def bound_to(publication_id: int) -> Iterator[None]:
+    """Bind a publication for the duration of a block (jobs, CLI), restoring what was there."""
+    session = db.session()
+    previous = session.info.get(_PUBLICATION_KEY)
+    bind(session, publication_id)
+    try:
+        yield
+    finally:
+        bind(session, previous)
+
+
+@contextmanager
+def cross_tenant() -> Iterator[None]:
+    """Explicitly allow unscoped access for code that must see every tenant (ops, fan-out)."""
+    session = db.session()
+    previous = session.info.get(_CROSS_TENANT_KEY, False)
+    session.info[_CROSS_TENANT_KEY] = True
+    try:
+        yield
+    finally:
+        session.info[_CROSS_TENANT_KEY] = previous
+
+
+def _touches_tenant_model(state: ORMExecuteState) -> bool:
+    return any(
+        issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers if mapper
+    )
+
+
+def _scope_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    publication_id = state.session.info.get(_PUBLICATION_KEY)
+    if publication_id is None:
+        if state.session.info.get(_CROSS_TENANT_KEY) or not _touches_tenant_model(state):
+            return
+        raise TenancyError("tenant-scoped query with no publication bound")
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.publication_id == publication_id,
+            include_aliases=True,
+        )
+    )
+
+
+def _stamp_new_rows(session: Session, flush_context, instances) -> None:
+    publication_id = session.info.get(_PUBLICATION_KEY)
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.publication_id is None:
+            if publication_id is None:
+                raise TenancyError(f"new {type(obj).__name__} with no publication bound")
+            obj.publication_id = publication_id
+        elif publication_id is not None and obj.publication_id != publication_id:
+            raise TenancyError(f"{type(obj).__name__} written across tenants")
+
+
+def install_session_hooks() -> None:
+    """Attach the scoping hooks to every session the app creates (idempotent)."""
+    if not event.contains(Session, "do_orm_execute", _scope_statement):
+        event.listen(Session, "do_orm_execute", _scope_statement)
+        event.listen(Session, "before_flush", _stamp_new_rows)
+
+
+# --- web requests -------------------------------------------------------------------------
+
+
+def bind_public(slug: str) -> Publication:
+    """Resolve a public page's publication from its slug, or 404."""
+    publication = db.session.scalar(select(Publication).where(Publication.slug == slug))
+    if publication is None:
+        abort(404)
+    bind(db.session(), publication.id)
+    g.publication = publication
+    return publication
+
+
+def bind_dashboard(slug: str, user) -> Publication:
+    """Resolve a dashboard page's publication; 404 unless `user` is a member."""
+    row = db.session.execute(
+        select(Publication, Membership)
+        .join(Membership, Membership.publication_id == Publication.id)
+        .where(Publication.slug == slug, Membership.user_id == user.id)
+    ).first()
+    if row is None:
+        abort(404)
+    publication, membership = row
+    bind(db.session(), publication.id)
+    g.publication = publication
+    g.membership = membership
+    return publication
+
+
+# --- custom domains -----------------------------------------------------------------------
+
+
+class CustomDomainMiddleware:
+    """Serve a publication's public pages at `/` when the Host is its custom domain.
+
+    The path is rewritten to `/p/<slug>/...` before Flask routes it, so the same views and
+    the same scoping apply. Lookups are cached briefly to keep the hot path query-free.
+    """
+
+    CACHE_SECONDS = 30.0
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.wsgi_app = app.wsgi_app
+        self._cache: dict[str, tuple[float, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def _slug_for(self, host: str) -> str | None:
+        now = time.monotonic()
+        hit = self._cache.get(host)
+        if hit and now - hit[0] < self.CACHE_SECONDS:
+            return hit[1]
+        with self.app.app_context():
+            slug = db.session.scalar(
+                select(Publication.slug).where(Publication.custom_domain == host)
+            )
+        with self._lock:
+            self._cache[host] = (now, slug)
+        return slug
+
+    def forget(self) -> None:
+        """Drop cached lookups (after a publication changes its domain)."""
+        with self._lock:
+            self._cache.clear()
+
+    def __call__(self, environ, start_response):
+        host = (environ.get("HTTP_HOST") or "").split(":")[0].strip().lower().rstrip(".")
+        if host and host not in self.app.config["PLATFORM_HOSTS"]:
+            path = environ.get("PATH_INFO") or "/"
+            if not path.startswith("/static/"):
+                slug = self._slug_for(host)
+                if slug is not None:
+                    environ["tend.custom_domain_slug"] = slug
+                    environ["PATH_INFO"] = f"/p/{slug}{path}"
+        return self.wsgi_app(environ, start_response)

@@ -1,0 +1,1 @@
+"""Background workers: RQ job entry points and the worker process."""

@@ -1,0 +1,27 @@
+"""`python -m worker`: an RQ worker (with scheduler) on the mail, delivery and default queues."""
+
+from __future__ import annotations
+
+import sys
+
+from rq import Worker
+
+from saas.queue import QUEUE_NAMES, get_connection
+from worker.app import get_app
+
+
+def main(argv: list[str]) -> int:
+    """Run a worker inside one app context until stopped."""
+    app = get_app()
+    burst = "--burst" in argv
+    with app.app_context():
+        if not app.config["REDIS_URL"]:
+            print("REDIS_URL is not set: the embedded default runs jobs in the web process.")
+            return 2
+        worker = Worker(list(QUEUE_NAMES), connection=get_connection())
+        worker.work(with_scheduler=True, burst=burst)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
