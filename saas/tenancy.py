@@ -73,6 +73,9 @@ def _touches_tenant_model(state: ORMExecuteState) -> bool:
 def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
+    if state.is_column_load:
+        # Refreshing a row this session already holds cannot reveal another tenant's data.
+        return
     publication_id = state.session.info.get(_PUBLICATION_KEY)
     if publication_id is None:
         if state.session.info.get(_CROSS_TENANT_KEY) or not _touches_tenant_model(state):

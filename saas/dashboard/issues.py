@@ -10,6 +10,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from saas.dashboard.blueprint import bp
 from saas.dashboard.forms import BODY_MAX, IssueFilterForm, IssueForm, ScheduleForm
 from saas.models.base import utcnow
+from saas.models.issues import STATUSES
 from saas.services import issues as issue_service
 from saas.services.rendering import (
     format_read_time_long,
@@ -34,7 +35,7 @@ def _form_fields(form: IssueForm) -> dict[str, str]:
 def issues():
     filters = IssueFilterForm(request.args)
     filters.validate()
-    status = filters.status.data if filters.status.data in issue_service.STATUSES else None
+    status = filters.status.data if filters.status.data in STATUSES else None
     return render_template(
         "dashboard/issues.html",
         filters=filters,

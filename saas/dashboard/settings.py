@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from saas.dashboard.blueprint import bp, require_owner
@@ -50,15 +50,15 @@ def team():
 def remove_member(membership_id: int):
     require_owner()
     if not publications.remove_member(g.publication, membership_id):
-        flash("That person cannot be removed.", "error")
-    else:
-        flash("Removed.", "success")
+        abort(404)
+    flash("Removed from the team.", "success")
     return redirect(url_for("dashboard.team"))
 
 
 @bp.route("/<pub_slug>/team/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(invitation_id: int):
     require_owner()
-    if publications.revoke_invitation(g.publication, invitation_id):
-        flash("Invitation withdrawn.", "success")
+    if not publications.revoke_invitation(g.publication, invitation_id):
+        abort(404)
+    flash("Invitation withdrawn.", "success")
     return redirect(url_for("dashboard.team"))

@@ -1,0 +1,137 @@
+"""Walk every route in app.url_map as a practitioner of another publication: expect 404.
+
+New routes are covered automatically. A route without `<pub_slug>` must be listed in
+PLATFORM_ENDPOINTS (it belongs to no tenant), and a route argument the walk does not know
+how to fill fails the test, so nobody can add an unscoped route silently.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from saas.extensions import db
+from saas.models.publications import Invitation, Membership
+from tests.conftest import csrf_token, login
+
+# Routes outside any publication: reviewed by hand, each is tenant-free by design.
+PLATFORM_ENDPOINTS = {
+    "static",
+    "site.landing",
+    "site.outbox",
+    "site.outbox_message",
+    "auth.signup",
+    "auth.confirm_account",
+    "auth.login",
+    "auth.logout",
+    "auth.forgot_password",
+    "auth.reset_password",
+    "auth.accept_invitation",
+    "dashboard.home",
+    "dashboard.new_publication",
+}
+
+
+@pytest.fixture()
+def two_tenants(app, factories, mailbox, client):
+    owner_a = factories.user(email="a@example.com", name="Alice")
+    pub_a = factories.publication(owner=owner_a, slug="alpha", name="Alpha Letters")
+    issue_a = factories.issue(pub_a, title="Alpha secret title", slug="alpha-only", publish=True)
+    draft_a = factories.issue(pub_a, title="Alpha draft", slug="alpha-draft")
+    owner_b = factories.user(email="b@example.com", name="Bob")
+    pub_b = factories.publication(owner=owner_b, slug="bravo", name="Bravo Letters")
+    factories.issue(pub_b, title="Bravo issue", publish=True)
+    # Alpha has an editor and a pending invitation, so their ids exist to be guessed.
+    with app.app_context():
+        from saas.models.accounts import User
+        from saas.services import publications
+
+        publications.invite_editor(
+            db.session.get(type(pub_a), pub_a.id), db.session.get(User, owner_a.id), "x@example.com"
+        )
+        invitation_id = db.session.scalar(select(Invitation.id))
+        membership_id = db.session.scalar(
+            select(Membership.id).where(Membership.publication_id == pub_a.id)
+        )
+    alpha_values = {
+        "issue_id": issue_a.id,
+        "issue_slug": issue_a.slug,
+        "membership_id": membership_id,
+        "invitation_id": invitation_id,
+    }
+    login(client, "b@example.com")
+    return pub_a, pub_b, alpha_values, draft_a
+
+
+def _request(client, method: str, url: str, token: str):
+    if method == "GET":
+        return client.get(url)
+    return client.open(url, method=method, data={"csrf_token": token})
+
+
+def test_every_route_is_scoped_to_its_publication(app, client, two_tenants):
+    pub_a, pub_b, alpha_values, _ = two_tenants
+    token = csrf_token(client, "/dashboard/new")
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "pub_slug" not in rule.arguments:
+            assert rule.endpoint in PLATFORM_ENDPOINTS, (
+                f"{rule.rule} has no <pub_slug>: scope it or list it in PLATFORM_ENDPOINTS"
+            )
+            continue
+        object_args = rule.arguments - {"pub_slug"}
+        unknown = object_args - alpha_values.keys()
+        assert not unknown, f"{rule.rule}: teach the walk how to fill {unknown}"
+        values = {name: alpha_values[name] for name in object_args}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            if rule.endpoint.startswith("dashboard."):
+                # Alpha's dashboard, as Bravo's owner: nothing there.
+                with app.test_request_context():
+                    url = app.url_for(rule.endpoint, pub_slug=pub_a.slug, **values)
+                response = _request(client, method, url, token)
+                assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+                checked += 1
+            # Alpha's objects through Bravo's own slug: never found.
+            if object_args:
+                with app.test_request_context():
+                    url = app.url_for(rule.endpoint, pub_slug=pub_b.slug, **values)
+                response = _request(client, method, url, token)
+                assert response.status_code == 404, f"{method} {url} -> {response.status_code}"
+                checked += 1
+            elif rule.endpoint.startswith("public."):
+                with app.test_request_context():
+                    url = app.url_for(rule.endpoint, pub_slug=pub_b.slug)
+                response = _request(client, method, url, token)
+                assert b"Alpha" not in response.data, f"{url} shows Alpha content"
+                checked += 1
+    assert checked >= 20
+
+
+def test_anonymous_reader_cannot_see_drafts_or_dashboards(app, two_tenants):
+    pub_a, _, alpha_values, draft_a = two_tenants
+    anonymous = app.test_client()
+    assert anonymous.get(f"/p/{pub_a.slug}/issues/{draft_a.slug}").status_code == 404
+    response = anonymous.get(f"/dashboard/{pub_a.slug}/issues")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_tenant_scoping_refuses_unbound_queries(app, two_tenants):
+    from saas.models.issues import Issue
+    from saas.tenancy import TenancyError, bound_to, cross_tenant
+
+    pub_a, pub_b, _, _ = two_tenants
+    with app.app_context():
+        with pytest.raises(TenancyError):
+            db.session.scalars(select(Issue)).all()
+        with bound_to(pub_b.id):
+            titles = {i.title for i in db.session.scalars(select(Issue))}
+            assert titles == {"Bravo issue"}
+            # Even an explicit filter on another tenant finds nothing.
+            assert db.session.scalars(select(Issue).where(Issue.publication_id == pub_a.id)).all() == []
+            # Writing a row into another tenant is refused.
+            db.session.add(Issue(publication_id=pub_a.id, title="x", slug="x"))
+            with pytest.raises(TenancyError):
+                db.session.flush()
+            db.session.rollback()
+        with cross_tenant():
+            assert len(db.session.scalars(select(Issue)).all()) == 3
