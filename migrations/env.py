@@ -8,8 +8,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from saas.extensions import db
 from saas import models  # noqa: F401  (registers every table on db.metadata)
+from saas.extensions import db
 
 config = context.config
 if config.config_file_name is not None:

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: config -> observability -> extensions -> blueprints -> errors -> CLI."""
+    """Build the app: config, observability, extensions, blueprints, error pages, CLI."""
     from saas.config import INSTANCE_DIR, load_config
 
     app = Flask(
@@ -31,9 +31,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
 
-    from saas import errors
+    from saas import errors, security_headers
 
     errors.init_app(app)
+    security_headers.init_app(app)
 
     from saas import cli
 

@@ -20,7 +20,7 @@ from saas.services.rendering import slugify
 from saas.tenancy import bound_to
 
 DEMO_EMAIL = "demo@tend.localhost"
-DEMO_PASSWORD = "tend-demo-password"
+DEMO_PASSWORD = "tend-demo-password"  # noqa: S105 (printed for newcomers on purpose)
 DEMO_SLUG = "steady-ground"
 
 SAMPLE_ISSUES = [
@@ -143,13 +143,17 @@ def seed_demo() -> DemoResult:
         existing = set(db.session.scalars(select(Issue.slug)))
         start = utcnow() - timedelta(days=14 * len(SAMPLE_ISSUES))
         for index, (title, subtitle, body) in enumerate(SAMPLE_ISSUES):
-            issue = issue_service.create_issue(
-                publication,
-                title=title,
-                subtitle=subtitle,
-                body_markdown=body,
-                seo_description=subtitle,
-            ) if slugify(title) not in existing else None
+            issue = (
+                issue_service.create_issue(
+                    publication,
+                    title=title,
+                    subtitle=subtitle,
+                    body_markdown=body,
+                    seo_description=subtitle,
+                )
+                if slugify(title) not in existing
+                else None
+            )
             if issue is None:
                 continue
             if index < len(SAMPLE_ISSUES) - 1:

@@ -23,8 +23,10 @@ def _wants_json() -> bool:
 def _render(status: int, title: str, detail: str):
     if _wants_json():
         return jsonify(error=title, detail=detail), status
-    template = "public/error.html" if g.get("publication") and request.blueprint == "public" else (
-        "error.html"
+    template = (
+        "public/error.html"
+        if g.get("publication") and request.blueprint == "public"
+        else ("error.html")
     )
     return render_template(
         template, status=status, title=title, detail=detail, publication=g.get("publication")
@@ -36,9 +38,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
-        return _render(
-            400, "This form has expired", "Reload the page and submit the form again."
-        )
+        return _render(400, "This form has expired", "Reload the page and submit the form again.")
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -46,9 +46,7 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_connection(), is_async=not is_embedded())
 
 
-def enqueue(
-    path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any
-) -> Job:
+def enqueue(path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any) -> Job:
     """Enqueue the job at dotted `path` with plain arguments (ids, strings, bytes)."""
     return get_queue(queue).enqueue(
         path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options

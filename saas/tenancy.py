@@ -65,9 +65,7 @@ def cross_tenant() -> Iterator[None]:
 
 
 def _touches_tenant_model(state: ORMExecuteState) -> bool:
-    return any(
-        issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers if mapper
-    )
+    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers if mapper)
 
 
 def _scope_statement(state: ORMExecuteState) -> None:

@@ -29,7 +29,9 @@ from tests.smtp_sink import SmtpSink  # noqa: E402
 ARTIFACTS = Path(__file__).parent / "artifacts"
 USING_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 USING_REDIS = bool(os.environ.get("REDIS_URL"))
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 
 
 @pytest.fixture(scope="session")

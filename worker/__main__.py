@@ -11,15 +11,15 @@ from worker.app import get_app
 
 
 def main(argv: list[str]) -> int:
-    """Run a worker inside one app context until stopped."""
+    """Run a worker until stopped; each job pushes its own app context (fresh session)."""
     app = get_app()
-    burst = "--burst" in argv
     with app.app_context():
         if not app.config["REDIS_URL"]:
             print("REDIS_URL is not set: the embedded default runs jobs in the web process.")
             return 2
-        worker = Worker(list(QUEUE_NAMES), connection=get_connection())
-        worker.work(with_scheduler=True, burst=burst)
+        connection = get_connection()
+    worker = Worker(list(QUEUE_NAMES), connection=connection)
+    worker.work(with_scheduler=True, burst="--burst" in argv)
     return 0
 
 

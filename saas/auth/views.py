@@ -48,9 +48,7 @@ def login():
         if user is not None:
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("dashboard.home"))
-        form.password.errors.append(
-            "That email and password do not match a confirmed account."
-        )
+        form.password.errors.append("That email and password do not match a confirmed account.")
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 

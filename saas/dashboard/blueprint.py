@@ -31,9 +31,12 @@ def require_member():
 @bp.url_defaults
 def add_publication_slug(endpoint, values) -> None:
     publication = g.get("publication")
-    if publication is not None and "pub_slug" not in values:
-        if current_app.url_map.is_endpoint_expecting(endpoint, "pub_slug"):
-            values["pub_slug"] = publication.slug
+    if (
+        publication is not None
+        and "pub_slug" not in values
+        and current_app.url_map.is_endpoint_expecting(endpoint, "pub_slug")
+    ):
+        values["pub_slug"] = publication.slug
 
 
 def require_owner() -> None:
@@ -45,7 +48,6 @@ def require_owner() -> None:
 def is_owner() -> bool:
     """Whether the signed-in practitioner owns the current publication."""
     return g.get("membership") is not None and g.membership.role == ROLE_OWNER
-
 
 
 @bp.context_processor

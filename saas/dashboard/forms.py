@@ -100,7 +100,11 @@ class IssueFilterForm(FlaskForm):
     q = StringField("Search", validators=[Optional(), Length(max=200)])
     status = SelectField(
         "Status",
-        choices=[("", "All"), ("draft", "Drafts"), ("scheduled", "Scheduled"),
-                 ("published", "Published")],
+        choices=[
+            ("", "All"),
+            ("draft", "Drafts"),
+            ("scheduled", "Scheduled"),
+            ("published", "Published"),
+        ],
         validators=[Optional()],
     )

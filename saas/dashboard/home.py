@@ -24,9 +24,7 @@ def new_publication():
     if form.validate_on_submit():
         if not publications.slug_available(form.slug.data):
             form.slug.errors.append("That address is taken. Try another.")
-        elif form.custom_domain.data and not publications.domain_available(
-            form.custom_domain.data
-        ):
+        elif form.custom_domain.data and not publications.domain_available(form.custom_domain.data):
             form.custom_domain.errors.append("That domain is already in use.")
         else:
             try:

@@ -128,8 +128,12 @@ def delete_issue(issue_id: int):
 def preview_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     return render_template(
-        "public/issue.html", publication=g.publication, issue=issue, preview=True,
-        previous=None, following=None,
+        "public/issue.html",
+        publication=g.publication,
+        issue=issue,
+        preview=True,
+        previous=None,
+        following=None,
     )
 
 

@@ -68,6 +68,5 @@ def read_outbox(directory: Path, limit: int = 100) -> list[tuple[str, EmailMessa
         return []
     files = sorted(directory.glob("*.eml"), reverse=True)[:limit]
     return [
-        (path.name, message_from_bytes(path.read_bytes(), policy=policy.default))
-        for path in files
+        (path.name, message_from_bytes(path.read_bytes(), policy=policy.default)) for path in files
     ]

@@ -1,1 +1,1 @@
-"""Business logic per domain: plain functions that take the publication explicitly and own commit()."""
+"""Business logic per domain: plain functions taking the publication; they own commit()."""

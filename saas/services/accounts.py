@@ -8,13 +8,13 @@ from flask import current_app
 from sqlalchemy import select
 
 from saas.extensions import db
+from saas.links import external_url
 from saas.mail.compose import compose
 from saas.models.accounts import User
 from saas.models.base import utcnow
 from saas.services.mailer import queue_email
 from saas.services.passwords import hash_password, needs_rehash, verify_password
 from saas.services.tokens import InvalidToken, make_token, read_token
-from saas.links import external_url
 
 SIGNUP_PURPOSE = "signup-confirm"
 RESET_PURPOSE = "password-reset"

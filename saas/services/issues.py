@@ -190,9 +190,7 @@ def list_issues(
 
 def status_counts(publication: Publication) -> dict[str, int]:
     """How many issues are in each status."""
-    rows = db.session.execute(
-        select(Issue.status, func.count()).group_by(Issue.status)
-    ).all()
+    rows = db.session.execute(select(Issue.status, func.count()).group_by(Issue.status)).all()
     counts = {STATUS_DRAFT: 0, STATUS_SCHEDULED: 0, STATUS_PUBLISHED: 0}
     counts.update({status: n for status, n in rows})
     return counts

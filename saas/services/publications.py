@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from saas.extensions import db
+from saas.links import external_url
 from saas.mail.compose import compose
 from saas.models.accounts import User
 from saas.models.base import utcnow
@@ -14,7 +15,6 @@ from saas.models.publications import ROLE_EDITOR, ROLE_OWNER, Invitation, Member
 from saas.services.accounts import normalize_email
 from saas.services.mailer import queue_email
 from saas.services.tokens import InvalidToken, make_token, read_token
-from saas.links import external_url
 
 INVITE_PURPOSE = "editor-invite"
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "dashboard", "ops", "p", "www"})

@@ -24,7 +24,9 @@ def test_practitioner_signs_up_confirms_by_email_and_lands_in_dashboard(app, cli
         assert user.password_hash.startswith("$argon2id$")
         assert "m=19456,t=2,p=1" in user.password_hash
     # Not confirmed yet: cannot sign in.
-    response = post_form(client, "/login", {"email": "ada@example.com", "password": "a long passphrase"})
+    response = post_form(
+        client, "/login", {"email": "ada@example.com", "password": "a long passphrase"}
+    )
     assert response.status_code == 422
     link = mailbox.last_link("ada@example.com", "/signup/confirm/")
     response = client.get(link.replace("http://localhost", ""))
@@ -98,7 +100,10 @@ def test_login_is_rate_limited(client, factories):
     factories.user(email="p@example.com")
     token = csrf_token(client)
     statuses = [
-        client.post("/login", data={"email": "p@example.com", "password": "nope nope nope", "csrf_token": token}).status_code
+        client.post(
+            "/login",
+            data={"email": "p@example.com", "password": "nope nope nope", "csrf_token": token},
+        ).status_code
         for _ in range(11)
     ]
     assert statuses[:10] == [422] * 10
@@ -114,7 +119,9 @@ def test_password_reset_link_works_once_and_ends_old_sessions(app, client, facto
     link = mailbox.last_link("r@example.com", "/password/reset/").replace("http://localhost", "")
     assert client.get(link).status_code == 200
     response = post_form(
-        client, link, {"password": "brand new passphrase", "confirm": "brand new passphrase"},
+        client,
+        link,
+        {"password": "brand new passphrase", "confirm": "brand new passphrase"},
         token_from=link,
     )
     assert response.status_code == 302
@@ -156,7 +163,9 @@ def test_reset_mismatched_passwords_show_an_error(client, factories, mailbox):
     factories.user(email="r@example.com")
     post_form(client, "/password/forgot", {"email": "r@example.com"})
     link = mailbox.last_link("r@example.com", "/password/reset/").replace("http://localhost", "")
-    response = post_form(client, link, {"password": "one long passphrase", "confirm": "another one"}, token_from=link)
+    response = post_form(
+        client, link, {"password": "one long passphrase", "confirm": "another one"}, token_from=link
+    )
     assert response.status_code == 422
     assert "The passwords differ." in response.get_data(as_text=True)
 
@@ -165,6 +174,7 @@ def test_open_redirect_after_login_is_ignored(client, factories):
     factories.user(email="p@example.com")
     token = csrf_token(client)
     response = client.post(
-        "/login?next=https://evil.example/", data={"email": "p@example.com", "password": PASSWORD, "csrf_token": token}
+        "/login?next=https://evil.example/",
+        data={"email": "p@example.com", "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"] == "/dashboard/"

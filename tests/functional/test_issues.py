@@ -32,7 +32,10 @@ def test_write_draft_then_publish_gets_number_one(app, client, factories):
     pub = _owner_with_pub(factories, client)
     new = f"/dashboard/{pub.slug}/issues/new"
     response = post_form(
-        client, new, {"title": "First letter", "subtitle": "Hi", "body_markdown": BODY}, token_from=new
+        client,
+        new,
+        {"title": "First letter", "subtitle": "Hi", "body_markdown": BODY},
+        token_from=new,
     )
     assert response.status_code == 302
     edit_url = response.headers["Location"]
@@ -93,7 +96,10 @@ def test_edit_after_publishing_updates_the_public_page(app, client, factories):
     issue = factories.issue(pub, title="Old title", publish=True)
     url = f"/dashboard/{pub.slug}/issues/{issue.id}"
     response = post_form(
-        client, url, {"title": "New title", "slug": issue.slug, "body_markdown": "Fresh words."}, token_from=url
+        client,
+        url,
+        {"title": "New title", "slug": issue.slug, "body_markdown": "Fresh words."},
+        token_from=url,
     )
     assert response.status_code == 302
     html = client.get(f"/p/{pub.slug}/issues/{issue.slug}").get_data(as_text=True)
@@ -136,7 +142,9 @@ def test_script_in_body_is_inert_on_the_public_page(app, client, factories):
         pub,
         title="<script>alert('t')</script>",
         slug="xss",
-        body_markdown="<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[x](javascript:alert(3))",
+        body_markdown=(
+            "<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[x](javascript:alert(3))"
+        ),
         publish=True,
     )
     html = client.get(f"/p/{pub.slug}/issues/xss").get_data(as_text=True)
@@ -157,7 +165,9 @@ def test_live_preview_renders_sanitised_markdown(app, client, factories):
     data = response.get_json()
     assert "<strong>hi</strong>" in data["html"] and "<script" not in data["html"]
     assert data["read_time_short"] == "1 min read"
-    too_long = client.post(url, data={"body_markdown": "x" * 200_001}, headers={"X-CSRFToken": token})
+    too_long = client.post(
+        url, data={"body_markdown": "x" * 200_001}, headers={"X-CSRFToken": token}
+    )
     assert too_long.status_code == 413
     assert client.post(url, data={"body_markdown": "x"}).status_code == 400  # no CSRF token
 
@@ -180,7 +190,9 @@ def test_schedule_publishes_when_due(app, client, factories):
     pub = _owner_with_pub(factories, client)
     issue = factories.issue(pub, title="Later")
     url = f"/dashboard/{pub.slug}/issues/{issue.id}"
-    response = post_form(client, url + "/schedule", {"publish_at": "2020-01-01T09:00"}, token_from=url)
+    response = post_form(
+        client, url + "/schedule", {"publish_at": "2020-01-01T09:00"}, token_from=url
+    )
     assert response.status_code == 303  # in the past: refused
     future = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = post_form(client, url + "/schedule", {"publish_at": future}, token_from=url)

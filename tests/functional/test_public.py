@@ -66,7 +66,9 @@ def test_rss_atom_and_sitemap_are_valid_xml_with_published_issues_only(client, s
     sitemap = client.get("/p/calm/sitemap.xml")
     locs = [
         el.text
-        for el in ET.fromstring(sitemap.data).iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")
+        for el in ET.fromstring(sitemap.data).iter(
+            "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+        )
     ]
     assert len(locs) == 17  # home, archive, 15 issues
     assert not any("secret-draft" in loc for loc in locs)
@@ -93,9 +95,24 @@ def test_friendly_404s(client, site):
 
 def test_pages_are_accessible_basics(client, site):
     pub, issues, _ = site
-    for url in ["/p/calm/", "/p/calm/archive", f"/p/calm/issues/{issues[0].slug}", "/login", "/signup"]:
+    for url in [
+        "/p/calm/",
+        "/p/calm/archive",
+        f"/p/calm/issues/{issues[0].slug}",
+        "/login",
+        "/signup",
+    ]:
         html = client.get(url).get_data(as_text=True)
         assert '<html lang="en">' in html
         assert 'name="viewport"' in html
         assert html.count("<h1") == 1, url
         assert 'class="skip-link"' in html
+
+
+def test_security_headers_on_public_and_dashboard_pages(client, site):
+    for url in ["/p/calm/", "/login", "/p/calm/feed.xml", "/p/calm/nope"]:
+        headers = client.get(url).headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"

@@ -36,7 +36,9 @@ def test_practitioner_creates_a_publication_and_owns_it(app, client, factories):
     with app.app_context():
         pub = db.session.scalar(select(Publication).where(Publication.slug == "quiet-hours"))
         assert pub.timezone == "Europe/Berlin" and pub.accent_color == "#225588"
-        membership = db.session.scalar(select(Membership).where(Membership.publication_id == pub.id))
+        membership = db.session.scalar(
+            select(Membership).where(Membership.publication_id == pub.id)
+        )
         assert membership.user_id == user.id and membership.role == "owner"
     public = client.get("/p/quiet-hours/")
     assert public.status_code == 200
@@ -66,7 +68,9 @@ def test_bad_publication_input_is_refused_and_nothing_saved(app, client, factori
     ]
     before = _count(app, Publication)
     for change in bad:
-        response = post_form(client, "/dashboard/new", {**GOOD, **change}, token_from="/dashboard/new")
+        response = post_form(
+            client, "/dashboard/new", {**GOOD, **change}, token_from="/dashboard/new"
+        )
         assert response.status_code == 422, change
         assert "Please fix the highlighted" in response.get_data(as_text=True), change
     assert _count(app, Publication) == before
@@ -87,7 +91,9 @@ def test_owner_edits_settings_and_sets_a_custom_domain(app, client, factories):
 
 
 def test_custom_domain_serves_public_pages_at_root(app, client, factories):
-    pub = factories.publication(slug="calm", name="Calm Letters", custom_domain="letters.example.com")
+    pub = factories.publication(
+        slug="calm", name="Calm Letters", custom_domain="letters.example.com"
+    )
     issue = factories.issue(pub, title="Breathing slowly", publish=True)
     home = client.get("/", headers={"Host": "letters.example.com"})
     assert home.status_code == 200
@@ -97,7 +103,9 @@ def test_custom_domain_serves_public_pages_at_root(app, client, factories):
     assert f'href="/issues/{issue.slug}"' in html
     page = client.get(f"/issues/{issue.slug}", headers={"Host": "letters.example.com"})
     assert page.status_code == 200 and "Breathing slowly" in page.get_data(as_text=True)
-    assert '<link rel="canonical" href="http://letters.example.com/issues/' in page.get_data(as_text=True)
+    assert '<link rel="canonical" href="http://letters.example.com/issues/' in page.get_data(
+        as_text=True
+    )
     # Unknown hosts fall through to the platform (and 404 for publication paths).
     assert client.get("/issues/x", headers={"Host": "unknown.example.org"}).status_code == 404
 

@@ -127,7 +127,10 @@ def test_tenant_scoping_refuses_unbound_queries(app, two_tenants):
             titles = {i.title for i in db.session.scalars(select(Issue))}
             assert titles == {"Bravo issue"}
             # Even an explicit filter on another tenant finds nothing.
-            assert db.session.scalars(select(Issue).where(Issue.publication_id == pub_a.id)).all() == []
+            assert (
+                db.session.scalars(select(Issue).where(Issue.publication_id == pub_a.id)).all()
+                == []
+            )
             # Writing a row into another tenant is refused.
             db.session.add(Issue(publication_id=pub_a.id, title="x", slug="x"))
             with pytest.raises(TenancyError):

@@ -25,9 +25,9 @@ from saas.services.rendering import (
         '<a href="javascript:alert(1)">x</a>',
         '<iframe src="https://evil.example"></iframe>',
         '<p onclick="alert(1)">hi</p>',
-        '<svg><script>alert(1)</script></svg>',
+        "<svg><script>alert(1)</script></svg>",
         '<a href="JaVaScRiPt:alert(1)">x</a>',
-        '<style>body{display:none}</style>',
+        "<style>body{display:none}</style>",
     ],
 )
 def test_dangerous_markup_is_removed(payload):
