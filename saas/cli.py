@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Create (or refresh) the demo practitioner and publication."""
     from saas.demo import seed_demo
@@ -32,6 +34,7 @@ def demo_command() -> None:
 
 
 @click.command("publish-due")
+@with_appcontext
 def publish_due_command() -> None:
     """Publish scheduled issues whose time has come."""
     from saas.services.issues import publish_due_issues
@@ -55,6 +58,7 @@ def _embedded_scheduler(app: Flask, interval: float) -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
+@with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the app for development, with the embedded scheduler."""
     app = current_app._get_current_object()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -106,6 +107,10 @@ def test_pages_are_accessible_basics(client, site):
         assert '<html lang="en">' in html
         assert 'name="viewport"' in html
         assert html.count("<h1") == 1, url
+        levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", html)]
+        assert all(b <= a + 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
+        for img in re.findall(r"<img[^>]*>", html):
+            assert "alt=" in img, (url, img)
         assert 'class="skip-link"' in html
 
 
