@@ -86,6 +86,10 @@ def load_config() -> dict[str, Any]:
         "SIGNUP_CONFIRM_MAX_AGE": int(os.environ.get("SIGNUP_CONFIRM_MAX_AGE", "86400")),
         "INVITE_MAX_AGE": int(os.environ.get("INVITE_MAX_AGE", str(7 * 86400))),
         "ARCHIVE_PAGE_SIZE": int(os.environ.get("ARCHIVE_PAGE_SIZE", "12")),
+        # Seconds anonymous readers' public pages are served from the in-process cache; 0 = off.
+        "PUBLIC_CACHE_SECONDS": int(
+            os.environ.get("PUBLIC_CACHE_SECONDS", "10" if production else "0")
+        ),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "1" if production else "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
-        "EMBEDDED_WORKER": _bool("EMBEDDED_WORKER", not redis_url),
     }
