@@ -30,6 +30,9 @@ class Publication(db.Model):
     logo_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
     custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True, nullable=True)
+    welcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Honoured across every worker by saas.services.throttle.
+    max_send_rate: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
     # Monotonic counter behind issue numbers: bumped atomically, never decremented.
     last_issue_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
