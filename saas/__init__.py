@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the tenancy hooks to the app."""
     from saas import models  # noqa: F401  (complete metadata for Alembic)
     from saas.extensions import csrf, db, limiter, login_manager, migrate
+    from saas.page_cache import PublicPageCache
     from saas.tenancy import CustomDomainMiddleware, install_session_hooks
 
     db.init_app(app)
@@ -58,9 +59,17 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     install_session_hooks()
+    # Domain -> public page cache -> Flask: the cache sees the rewritten /p/<slug>/ path.
+    app.wsgi_app = PublicPageCache(app.wsgi_app, app.config)
     domains = CustomDomainMiddleware(app)
     app.extensions["custom_domains"] = domains
     app.wsgi_app = domains
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        # Outermost, so the custom-domain lookup sees the forwarded Host.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     from saas.auth.loader import load_user
 

@@ -69,6 +69,10 @@ def load_config() -> dict[str, Any]:
         "SMTP_URL": smtp_url,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),
         "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
+        "INBOUND_EMAIL_DOMAIN": os.environ.get("INBOUND_EMAIL_DOMAIN", "in.tend.localhost"),
+        "SUBSCRIBE_CONFIRM_MAX_AGE": int(
+            os.environ.get("SUBSCRIBE_CONFIRM_MAX_AGE", str(7 * 86400))
+        ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or (redis_url if redis_url and production else "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

@@ -78,6 +78,9 @@ def _scope_statement(state: ORMExecuteState) -> None:
     if publication_id is None:
         if state.session.info.get(_CROSS_TENANT_KEY) or not _touches_tenant_model(state):
             return
+        if state.is_relationship_load:
+            # Following a relationship from a row this session already loaded under scoping.
+            return
         raise TenancyError("tenant-scoped query with no publication bound")
     state.statement = state.statement.options(
         with_loader_criteria(

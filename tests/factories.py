@@ -11,8 +11,10 @@ import itertools
 
 from saas.extensions import db
 from saas.models.accounts import User
+from saas.models.base import utcnow
 from saas.models.issues import Issue
 from saas.models.publications import Publication
+from saas.models.subscribers import Subscriber
 from saas.services import issues as issue_service
 from saas.services import publications
 from saas.services.passwords import hash_password
@@ -64,6 +66,25 @@ class Factories:
             name=kw.pop("name", f"Publication {n}"),
             **kw,
         )
+
+    @_in_own_context
+    def subscriber(
+        self, publication: Publication, email: str | None = None, status: str = "active", **kw
+    ) -> Subscriber:
+        n = next(_seq)
+        row = Subscriber(
+            publication_id=publication.id,
+            email=(email or f"reader{n}@example.org").lower(),
+            name=kw.pop("name", f"Reader {n}"),
+            status=status,
+            confirmed_at=utcnow() if status == "active" else None,
+            **kw,
+        )
+        with bound_to(publication.id):
+            db.session.add(row)
+            db.session.commit()
+            db.session.refresh(row)
+        return row
 
     @_in_own_context
     def issue(

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    DateTimeLocalField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from saas.validators import (
     Domain,
@@ -40,6 +47,19 @@ class PublicationSettingsForm(FlaskForm):
         "Custom domain",
         validators=[Optional(), Length(max=253), Domain()],
         description="Point a CNAME at Tend, then enter the domain, e.g. letters.example.com.",
+    )
+
+    welcome_message = TextAreaField(
+        "Welcome email",
+        validators=[Optional(), Length(max=5000)],
+        description="Sent to each reader right after they confirm. Plain text; blank lines "
+        "start new paragraphs.",
+    )
+    max_send_rate = IntegerField(
+        "Maximum emails per second",
+        validators=[DataRequired(), NumberRange(min=1, max=1000)],
+        default=20,
+        description="Keep within what your mail provider allows.",
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -27,6 +27,8 @@ SETTINGS_FIELDS = (
     "accent_color",
     "logo_url",
     "timezone",
+    "welcome_message",
+    "max_send_rate",
 )
 
 

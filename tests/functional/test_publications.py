@@ -19,6 +19,8 @@ GOOD = {
     "logo_url": "https://example.com/logo.png",
     "timezone": "Europe/Berlin",
     "custom_domain": "",
+    "welcome_message": "Hello and welcome.",
+    "max_send_rate": "25",
 }
 
 
@@ -65,6 +67,9 @@ def test_bad_publication_input_is_refused_and_nothing_saved(app, client, factori
         {"custom_domain": "https://x.com/path"},
         {"custom_domain": "localhost"},
         {"tagline": "t" * 201},
+        {"max_send_rate": "0"},
+        {"max_send_rate": "lots"},
+        {"welcome_message": "w" * 5001},
     ]
     before = _count(app, Publication)
     for change in bad:

@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 from saas.extensions import db
 from saas.models.publications import Invitation, Membership
+from saas.services.reader_links import unsubscribe_url
+from saas.tenancy import bound_to
 from tests.conftest import csrf_token, login
 
 # Routes outside any publication: reviewed by hand, each is tenant-free by design.
@@ -53,11 +55,28 @@ def two_tenants(app, factories, mailbox, client):
         membership_id = db.session.scalar(
             select(Membership.id).where(Membership.publication_id == pub_a.id)
         )
+    reader_a = factories.subscriber(pub_a, email="reader@alpha.example", name="Alpha Reader")
+    with app.app_context(), bound_to(pub_a.id):
+        from saas.services import subscribers, tags
+
+        alpha_pub = db.session.get(type(pub_a), pub_a.id)
+        alpha_reader = db.session.get(type(reader_a), reader_a.id)
+        tags.add_tags(alpha_pub, alpha_reader, ["alpha-tag"])
+        tag_id = alpha_reader.tags[0].id
+        confirm_token = subscribers.confirm_url(alpha_pub, alpha_reader).rsplit("/", 1)[1]
+        unsubscribe_token = unsubscribe_url(alpha_pub, alpha_reader.id).rsplit("/", 1)[1]
+    # A value per argument, or per endpoint where one argument means different things.
     alpha_values = {
         "issue_id": issue_a.id,
         "issue_slug": issue_a.slug,
         "membership_id": membership_id,
         "invitation_id": invitation_id,
+        "subscriber_id": reader_a.id,
+        "tag_id": tag_id,
+        "token": {
+            "public.confirm_subscription": confirm_token,
+            "public.unsubscribe": unsubscribe_token,
+        },
     }
     login(client, "b@example.com")
     return pub_a, pub_b, alpha_values, draft_a
@@ -82,7 +101,13 @@ def test_every_route_is_scoped_to_its_publication(app, client, two_tenants):
         object_args = rule.arguments - {"pub_slug"}
         unknown = object_args - alpha_values.keys()
         assert not unknown, f"{rule.rule}: teach the walk how to fill {unknown}"
-        values = {name: alpha_values[name] for name in object_args}
+        values = {}
+        for name in object_args:
+            value = alpha_values[name]
+            if isinstance(value, dict):
+                assert rule.endpoint in value, f"{rule.rule}: add a {name} for {rule.endpoint}"
+                value = value[rule.endpoint]
+            values[name] = value
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             if rule.endpoint.startswith("dashboard."):
                 # Alpha's dashboard, as Bravo's owner: nothing there.
