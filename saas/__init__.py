@@ -79,10 +79,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
     from saas.auth.views import bp as auth_bp
+    from saas.health import bp as health_bp
     from saas.dashboard.views import bp as dashboard_bp
     from saas.public.views import bp as public_bp
     from saas.site.views import bp as site_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(site_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)

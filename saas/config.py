@@ -44,6 +44,28 @@ def _database_url() -> str:
     return url
 
 
+def _release() -> str:
+    """Package version plus git revision when known (for Sentry releases)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        base = version("tend")
+    except PackageNotFoundError:
+        base = "0"
+    revision = os.environ.get("GIT_REVISION", "")
+    if not revision:
+        head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
+        try:
+            ref = head.read_text().strip()
+            if ref.startswith("ref: "):
+                ref_path = head.parent / ref[5:]
+                ref = ref_path.read_text().strip() if ref_path.exists() else ""
+            revision = ref[:12]
+        except OSError:
+            revision = ""
+    return f"tend@{base}+{revision}" if revision else f"tend@{base}"
+
+
 def load_config() -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = os.environ.get("TEND_ENV", "development")
@@ -57,7 +79,11 @@ def load_config() -> dict[str, Any]:
         "TEND_ENV": env,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": _database_url(),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: SQL errors never carry row values (support text, addresses).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0.0")),
+        "RELEASE": _release(),
         "REDIS_URL": redis_url,
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "PLATFORM_HOSTS": [
@@ -96,4 +122,6 @@ def load_config() -> dict[str, Any]:
         ),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "1" if production else "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        # Subscriber CSV uploads only; every other request keeps MAX_CONTENT_LENGTH.
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
     }

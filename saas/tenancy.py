@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sentry_sdk
 from flask import Flask, abort, g
 from sqlalchemy import event, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -33,6 +34,9 @@ class TenancyError(RuntimeError):
 def bind(session: Session, publication_id: int | None) -> None:
     """Make every later statement in this session see only `publication_id`'s rows."""
     session.info[_PUBLICATION_KEY] = publication_id
+    if publication_id is not None:
+        # Error reports from this request or job name the tenant (a no-op without Sentry).
+        sentry_sdk.set_tag("publication_id", publication_id)
 
 
 def current_publication_id(session: Session | None = None) -> int | None:

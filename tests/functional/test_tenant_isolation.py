@@ -19,6 +19,8 @@ from tests.conftest import csrf_token, login
 # Routes outside any publication: reviewed by hand, each is tenant-free by design.
 PLATFORM_ENDPOINTS = {
     "static",
+    "health.healthz",
+    "health.readyz",
     "site.landing",
     "site.outbox",
     "site.outbox_message",
