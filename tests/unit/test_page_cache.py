@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -245,6 +246,7 @@ def test_app_wiring_and_config_defaults(monkeypatch, tmp_path):
     assert load_config()["PUBLIC_CACHE_SECONDS"] == 0
     monkeypatch.setenv("TEND_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "k" * 32)
+    monkeypatch.setenv("SUPPORT_ENCRYPTION_KEYS", base64.urlsafe_b64encode(b"f" * 32).decode())
     assert load_config()["PUBLIC_CACHE_SECONDS"] == 10
     monkeypatch.delenv("TEND_ENV")
 
