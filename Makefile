@@ -32,10 +32,12 @@ bench: $(STAMP)
 worker: $(STAMP)
 	$(PY) -m worker
 
-## lint: ruff checks
+## lint: ruff, bandit (security), pip-audit (known vulnerabilities, when its service is reachable)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check saas worker tests bench
 	$(VENV)/bin/ruff format --check saas worker tests bench
+	$(VENV)/bin/bandit -q -r saas worker
+	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format saas worker tests bench

@@ -7,6 +7,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
 
 from saas import models  # noqa: F401  (registers every table on db.metadata)
 from saas.extensions import db
@@ -29,7 +30,8 @@ def render_item(type_, obj, autogen_context):
 def run_migrations_offline() -> None:
     """Emit SQL without a connection."""
     context.configure(
-        url=current_app.config["SQLALCHEMY_DATABASE_URI"],
+        url=current_app.config.get("MIGRATION_DATABASE_URI")
+        or current_app.config["SQLALCHEMY_DATABASE_URI"],
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
@@ -46,7 +48,9 @@ def run_migrations_online() -> None:
             directives[:] = []
             log.info("No changes in schema detected.")
 
-    with db.engine.connect() as connection:
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URI")
+    engine = create_engine(owner_url) if owner_url else db.engine
+    with engine.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

@@ -59,6 +59,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     install_session_hooks()
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked per connection.
+            from sqlalchemy import event
+
+            event.listen(db.engine, "connect", _sqlite_foreign_keys)
     # Domain -> public page cache -> Flask: the cache sees the rewritten /p/<slug>/ path.
     app.wsgi_app = PublicPageCache(app.wsgi_app, app.config)
     domains = CustomDomainMiddleware(app)
@@ -78,9 +84,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
+    from saas.auth import two_factor_views  # noqa: F401  (adds routes to auth)
     from saas.auth.views import bp as auth_bp
-    from saas.health import bp as health_bp
+    from saas.billing.views import bp as billing_bp
     from saas.dashboard.views import bp as dashboard_bp
+    from saas.health import bp as health_bp
+    from saas.inbound.views import bp as inbound_bp
+    from saas.ops.views import bp as ops_bp
     from saas.public.views import bp as public_bp
     from saas.site.views import bp as site_bp
 
@@ -89,7 +99,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(billing_bp)
+    app.register_blueprint(ops_bp)
+    app.register_blueprint(inbound_bp)
 
     from saas import templating
 
     templating.init_app(app)
+
+
+def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -15,6 +15,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
     app.cli.add_command(publish_due_command)
+    from saas.support_commands import purge_support_command, rotate_key_command
+
+    app.cli.add_command(rotate_key_command)
+    app.cli.add_command(purge_support_command)
+    app.cli.add_command(ops_group)
+    app.cli.add_command(grant_app_role_command)
+    app.cli.add_command(reply_digest_command)
 
 
 @click.command("demo")
@@ -38,21 +45,41 @@ def demo_command() -> None:
 def publish_due_command() -> None:
     """Publish scheduled issues whose time has come."""
     from saas.services.issues import publish_due_issues
+    from saas.services.sending import start_due_sends
 
     click.echo(f"Published {publish_due_issues()} issue(s).")
+    click.echo(f"Started {start_due_sends()} scheduled send(s).")
 
 
 def _embedded_scheduler(app: Flask, interval: float) -> None:
     # The embedded default has no RQ scheduler: a daemon thread runs the periodic work.
     from saas.services.issues import publish_due_issues
+    from saas.services.reply_digest import send_reply_digests
+    from saas.services.sending import start_due_sends
+    from saas.services.support_retention import purge_expired
 
+    last_support_purge: float | None = None
     while True:
         time.sleep(interval)
         with app.app_context():
+            if last_support_purge is None or time.monotonic() - last_support_purge >= 86_400:
+                last_support_purge = time.monotonic()
+                try:
+                    purge_expired()
+                except Exception:  # keep the loop alive; the error is logged
+                    app.logger.exception("support retention purge failed")
             try:
                 publish_due_issues()
             except Exception:  # keep the loop alive; the error is logged
                 app.logger.exception("scheduled publishing failed")
+            try:
+                start_due_sends()
+            except Exception:  # keep the loop alive; the error is logged
+                app.logger.exception("starting scheduled sends failed")
+            try:
+                send_reply_digests()
+            except Exception:  # keep the loop alive; the error is logged
+                app.logger.exception("sending reply digests failed")
 
 
 @click.command("serve")
@@ -67,3 +94,62 @@ def serve_command(host: str, port: int) -> None:
 
     click.echo(f"Tend is running on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, app, use_reloader=False, threaded=True)
+
+
+@click.group("ops")
+def ops_group() -> None:
+    """Operator accounts."""
+
+
+@ops_group.command("grant")
+@click.argument("email")
+@with_appcontext
+def ops_grant(email: str) -> None:
+    """Give EMAIL's account the operator role (the ops console at /ops)."""
+    from saas.services.ops import set_operator
+
+    if set_operator(email, True) is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    click.echo(f"{email} is now an operator.")
+
+
+@ops_group.command("revoke")
+@click.argument("email")
+@with_appcontext
+def ops_revoke(email: str) -> None:
+    """Take the operator role away from EMAIL's account."""
+    from saas.services.ops import set_operator
+
+    if set_operator(email, False) is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    click.echo(f"{email} is no longer an operator.")
+
+
+@click.command("grant-app-role")
+@click.argument("role")
+@with_appcontext
+def grant_app_role_command(role: str) -> None:
+    """Give the app's PostgreSQL ROLE data access (run as the owner, after migrations)."""
+    from saas.db_roles import grant_app_role
+
+    owner_url = current_app.config["MIGRATION_DATABASE_URI"]
+    if not owner_url.startswith("postgresql"):
+        raise click.ClickException("Set MIGRATION_DATABASE_URL to the owner's PostgreSQL URL.")
+    for statement in grant_app_role(owner_url, role):
+        click.echo(statement)
+
+
+@click.command("reply-digest")
+@click.option("--schedule/--no-schedule", default=True, help="Also schedule the hourly RQ run.")
+@with_appcontext
+def reply_digest_command(schedule: bool) -> None:
+    """Send the daily reply digests that are due (each publication's, from 8:00 local time)."""
+    from saas.services.reply_digest import schedule_next_run, send_reply_digests
+
+    click.echo(f"Sent {send_reply_digests()} reply digest(s).")
+    if schedule:
+        job_id = schedule_next_run()
+        if job_id:
+            click.echo(
+                f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself)."
+            )

@@ -20,7 +20,7 @@ from saas.services.rendering import slugify
 from saas.tenancy import bound_to
 
 DEMO_EMAIL = "demo@tend.localhost"
-DEMO_PASSWORD = "tend-demo-password"  # noqa: S105 (printed for newcomers on purpose)
+DEMO_PASSWORD = "tend-demo-password"  # noqa: S105  # nosec B105 (printed for newcomers on purpose)
 DEMO_SLUG = "steady-ground"
 
 SAMPLE_ISSUES = [
@@ -102,6 +102,63 @@ If you would like to talk this through, reply to this email. I read every reply.
 ]
 
 
+DEMO_READERS = [
+    ("june.harper@example.org", "June Harper"),
+    ("tomas.reyes@example.org", "Tomás Reyes"),
+    ("priya.nair@example.org", "Priya Nair"),
+    ("sam.okoro@example.org", "Sam Okoro"),
+    ("lena.vogel@example.org", "Lena Vogel"),
+]
+DEMO_REPLY = (
+    "The dimmer image helped more than I expected. I tried the long exhale on the bus this "
+    "morning and noticed my shoulders drop for the first time in weeks. Thank you."
+)
+DEMO_SUPPORT_MESSAGE = (
+    "I have been reading your letters for a few months. The one about the nervous system "
+    "described my evenings exactly. I think I would like to work with someone; do you have "
+    "space for new clients this spring?"
+)
+
+
+def _seed_readers_replies_and_a_request(publication: Publication) -> None:
+    """A small list, one public reply and one support request, so every page has life."""
+    from saas.models.subscribers import ACTIVE, Subscriber
+    from saas.models.support import SupportRequest
+    from saas.services import replies, support_forms, support_intake
+
+    if db.session.scalar(select(Subscriber.id).limit(1)) is not None:
+        return
+    readers = []
+    for email, name in DEMO_READERS:
+        reader = Subscriber(
+            publication_id=publication.id,
+            email=email,
+            name=name,
+            status=ACTIVE,
+            source="form",
+            confirmed_at=utcnow(),
+            consent_note="Demo reader",
+        )
+        db.session.add(reader)
+        readers.append(reader)
+    db.session.commit()
+    first_issue = db.session.scalar(select(Issue).where(Issue.number == 1))
+    if first_issue is not None:
+        replies.post_reply(publication, first_issue, readers[0], DEMO_REPLY)
+    if db.session.scalar(select(SupportRequest.id).limit(1)) is None:
+        support_intake.submit(
+            publication,
+            support_forms.get_form(publication),
+            support_intake.Submission(
+                email=readers[1].email,
+                name=readers[1].name,
+                message=DEMO_SUPPORT_MESSAGE,
+                preferred_contact="email",
+                source_issue_number=1,
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class DemoResult:
     email: str
@@ -159,6 +216,7 @@ def seed_demo() -> DemoResult:
             if index < len(SAMPLE_ISSUES) - 1:
                 issue.published_at = start + timedelta(days=14 * index)
                 issue_service.publish_issue(publication, issue.id)
+        _seed_readers_replies_and_a_request(publication)
     return DemoResult(
         email=DEMO_EMAIL,
         password=DEMO_PASSWORD,

@@ -7,7 +7,7 @@ the calling process, through the same RQ job machinery the Redis workers use.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -58,3 +58,14 @@ def enqueue_at(when: datetime, path: str, *args: Any, queue: str = "default") ->
     if is_embedded():
         return None
     return get_queue(queue).enqueue_at(when, path, *args, retry=Retry(max=3, interval=60))
+
+
+def enqueue_in(
+    delay: float | timedelta, path: str, *args: Any, queue: str = "default", **options: Any
+) -> Job | None:
+    """Run a job after `delay` (seconds) on RQ's scheduler; None in the embedded default."""
+    if is_embedded():
+        return None
+    if not isinstance(delay, timedelta):
+        delay = timedelta(seconds=delay)
+    return get_queue(queue).enqueue_in(delay, path, *args, **options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,11 @@ def excerpt(html: str, length: int = 220) -> str:
     return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
+def paragraphs(text: str) -> list[str]:
+    """Split plain text into paragraphs on blank lines, whatever the line endings."""
+    return [p.strip() for p in re.split(r"\r?\n\s*\r?\n", text or "") if p.strip()]
+
+
 def readable_on(hex_color: str) -> str:
     """Black or white, whichever reads better on the given background colour."""
     try:
@@ -46,6 +52,7 @@ def init_app(app: Flask) -> None:
         local_date=local_date,
         excerpt=excerpt,
         readable_on=readable_on,
+        paragraphs=paragraphs,
     )
     app.jinja_env.globals.update(
         public_url=public_url,

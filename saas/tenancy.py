@@ -5,6 +5,10 @@ public and dashboard blueprints through the functions here, and for a job by the
 publication id. Every ORM statement that touches a TenantScoped model then gets
 ``publication_id = <bound id>`` added by the ``do_orm_execute`` hook below. A statement on a
 TenantScoped model with nothing bound raises, unless the caller declared ``cross_tenant()``.
+
+On PostgreSQL the same binding is mirrored into each transaction's settings
+(``app.current_publication``, ``app.cross_tenant``) with ``set_config(..., true)``, which the
+row-level security policies read: a second wall that holds even if the ORM hook is bypassed.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from contextlib import contextmanager
 
 import sentry_sdk
 from flask import Flask, abort, g
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from saas.extensions import db
@@ -27,13 +31,46 @@ _PUBLICATION_KEY = "tend.publication_id"
 _CROSS_TENANT_KEY = "tend.cross_tenant"
 
 
+# Tests switch this off to prove that row-level security alone keeps tenants apart.
+ORM_SCOPING = True
+
+_SET_SETTINGS = text(
+    "SELECT set_config('app.current_publication', :publication, true), "
+    "set_config('app.cross_tenant', :cross, true)"
+)
+
+
 class TenancyError(RuntimeError):
     """A tenant-scoped query or write ran without a bound publication."""
+
+
+def _apply_database_settings(session: Session, connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    publication_id = session.info.get(_PUBLICATION_KEY)
+    connection.execute(
+        _SET_SETTINGS,
+        {
+            "publication": "" if publication_id is None else str(publication_id),
+            "cross": "on" if session.info.get(_CROSS_TENANT_KEY) else "",
+        },
+    )
+
+
+def _after_begin(session: Session, transaction, connection) -> None:
+    _apply_database_settings(session, connection)
+
+
+def _sync_database_settings(session: Session) -> None:
+    # A transaction already under way gets the new settings now; later ones in after_begin.
+    if session.in_transaction() and db.engine.dialect.name == "postgresql":
+        _apply_database_settings(session, session.connection())
 
 
 def bind(session: Session, publication_id: int | None) -> None:
     """Make every later statement in this session see only `publication_id`'s rows."""
     session.info[_PUBLICATION_KEY] = publication_id
+    _sync_database_settings(session)
     if publication_id is not None:
         # Error reports from this request or job name the tenant (a no-op without Sentry).
         sentry_sdk.set_tag("publication_id", publication_id)
@@ -62,10 +99,12 @@ def cross_tenant() -> Iterator[None]:
     session = db.session()
     previous = session.info.get(_CROSS_TENANT_KEY, False)
     session.info[_CROSS_TENANT_KEY] = True
+    _sync_database_settings(session)
     try:
         yield
     finally:
         session.info[_CROSS_TENANT_KEY] = previous
+        _sync_database_settings(session)
 
 
 def _touches_tenant_model(state: ORMExecuteState) -> bool:
@@ -73,7 +112,7 @@ def _touches_tenant_model(state: ORMExecuteState) -> bool:
 
 
 def _scope_statement(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
+    if not ORM_SCOPING or not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_column_load:
         # Refreshing a row this session already holds cannot reveal another tenant's data.
@@ -113,6 +152,7 @@ def install_session_hooks() -> None:
     if not event.contains(Session, "do_orm_execute", _scope_statement):
         event.listen(Session, "do_orm_execute", _scope_statement)
         event.listen(Session, "before_flush", _stamp_new_rows)
+        event.listen(Session, "after_begin", _after_begin)
 
 
 # --- web requests -------------------------------------------------------------------------

@@ -42,6 +42,14 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink.stop()
 
 
+ADMIN_DATABASE_URL = os.environ.get("DATABASE_URL", "")
+OWNER_URL = APP_URL = ""
+if USING_POSTGRES:
+    from tests.pg_roles import prepare_database
+
+    OWNER_URL, APP_URL = prepare_database(ADMIN_DATABASE_URL)
+
+
 def _test_config(smtp_sink: SmtpSink) -> dict:
     config = {
         "TESTING": True,
@@ -50,7 +58,10 @@ def _test_config(smtp_sink: SmtpSink) -> dict:
         "BASE_URL": "http://localhost",
         "SECRET_KEY": "test-secret-key-not-for-production",
     }
-    if not USING_POSTGRES:
+    if USING_POSTGRES:
+        config["SQLALCHEMY_DATABASE_URI"] = APP_URL
+        config["MIGRATION_DATABASE_URI"] = OWNER_URL
+    else:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{_instance}/test.db"
     return config
 
@@ -61,21 +72,31 @@ def app(smtp_sink: SmtpSink) -> Iterator[Flask]:
 
     application = create_app(_test_config(smtp_sink))
     with application.app_context():
-        if USING_POSTGRES:
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
         upgrade()
+    if USING_POSTGRES:
+        from tests.pg_roles import grant_app
+
+        grant_app(OWNER_URL)
     yield application
 
 
+_owner_engine = None
+
+
 def _wipe(application: Flask) -> None:
+    global _owner_engine
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if USING_POSTGRES:
+        # As the owner: TRUNCATE is not the app role's to run.
+        from sqlalchemy import create_engine
+
+        _owner_engine = _owner_engine or create_engine(OWNER_URL)
+        with _owner_engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        return
     with application.app_context():
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-        if USING_POSTGRES:
-            db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                db.session.execute(text(f"DELETE FROM {table}"))
+        for table in tables:
+            db.session.execute(text(f"DELETE FROM {table}"))
         db.session.commit()
         db.session.remove()
 

@@ -6,15 +6,17 @@ fully loaded but detached, so tests never share a session or `g` with the reques
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 
 from saas.extensions import db
 from saas.models.accounts import User
-from saas.models.base import utcnow
+from saas.models.base import TenantScoped, utcnow
 from saas.models.issues import Issue
 from saas.models.publications import Publication
 from saas.models.subscribers import Subscriber
+from saas.models.support import SupportRequest
 from saas.services import issues as issue_service
 from saas.services import publications
 from saas.services.passwords import hash_password
@@ -29,7 +31,10 @@ def _in_own_context(method):
     def wrapper(self, *args, **kwargs):
         with self.app.app_context():
             row = method(self, *args, **kwargs)
-            db.session.refresh(row)
+            tenant = row.publication_id if isinstance(row, TenantScoped) else None
+            # Reload inside the tenant: on PostgreSQL row-level security hides it otherwise.
+            with bound_to(tenant) if tenant else contextlib.nullcontext():
+                db.session.refresh(row)
             db.session.expunge(row)
             return row
 
@@ -103,3 +108,76 @@ class Factories:
                 issue_service.publish_issue(publication, issue.id)
             db.session.refresh(issue)
         return issue
+
+    @_in_own_context
+    def support_request(
+        self, publication: Publication, email: str | None = None, message: str | None = None, **kw
+    ) -> SupportRequest:
+        """A reader's support request, submitted through the intake service (mail queued)."""
+        from saas.services import support_forms, support_intake
+
+        n = next(_seq)
+        publication = db.session.get(Publication, publication.id)
+        with bound_to(publication.id):
+            row = support_intake.submit(
+                publication,
+                support_forms.get_form(publication),
+                support_intake.Submission(
+                    email=(email or f"asker{n}@example.org").lower(),
+                    message=message or "I would like to talk about what came up for me.",
+                    name=kw.pop("name", f"Asker {n}"),
+                    **kw,
+                ),
+            )
+            db.session.refresh(row)
+        return row
+
+    @_in_own_context
+    def reply(
+        self,
+        publication: Publication,
+        issue: Issue,
+        subscriber: Subscriber,
+        text: str = "Thank you for this letter.",
+        status: str | None = None,
+        **kw,
+    ):
+        """A reader's web reply through the service; `status` overrides where it landed."""
+        from saas.services import replies
+
+        with bound_to(publication.id):
+            row = replies.post_reply(
+                db.session.get(Publication, publication.id),
+                db.session.get(Issue, issue.id),
+                db.session.get(Subscriber, subscriber.id),
+                text,
+                **kw,
+            )
+            if status is not None:
+                row.status = status
+                db.session.commit()
+            db.session.refresh(row)
+        return row
+
+    @_in_own_context
+    def paid_tier(self, publication: Publication, name: str = "Supporter", **kw):
+        """A paid tier row with made-up Stripe ids (no Stripe call; see tests/billing_helpers
+        for tiers made through Stripe)."""
+        from saas.models.billing import PaidTier
+
+        n = next(_seq)
+        row = PaidTier(
+            publication_id=publication.id,
+            name=name,
+            monthly_amount=kw.pop("monthly_amount", 500),
+            yearly_amount=kw.pop("yearly_amount", 5000),
+            stripe_product_id=kw.pop("stripe_product_id", f"prod_made_up_{n}"),
+            stripe_monthly_price_id=f"price_made_up_{n}_month",
+            stripe_yearly_price_id=f"price_made_up_{n}_year",
+            **kw,
+        )
+        with bound_to(publication.id):
+            db.session.add(row)
+            db.session.commit()
+            db.session.refresh(row)
+        return row

@@ -41,3 +41,166 @@ def publish_due_issues() -> int:
         return publish()
 
     return _run(go)
+
+
+def run_import(import_id: int) -> None:
+    """Import a practitioner's subscriber CSV; resumes after the last committed chunk."""
+
+    def go() -> None:
+        from saas.extensions import db
+        from saas.models.publications import Publication
+        from saas.services import imports
+        from saas.tenancy import bound_to
+
+        publication_id = imports.publication_id_of(import_id)
+        if publication_id is None:
+            return
+        with bound_to(publication_id):
+            imports.run_import(db.session.get(Publication, publication_id), import_id)
+
+    _run(go)
+
+
+def start_send(send_id: int) -> None:
+    """Fan an issue's send out: one delivery per active reader, batch jobs to send them."""
+
+    def go() -> None:
+        from saas.services.sending import fan_out
+
+        fan_out(send_id)
+
+    _run(go)
+
+
+def send_batch(send_id: int, first_delivery_id: int, last_delivery_id: int) -> int:
+    """Send one batch of a send's deliveries (ids in the inclusive range) over one connection."""
+
+    def go() -> int:
+        from saas.services.sending import send_batch as send
+
+        return send(send_id, first_delivery_id, last_delivery_id)
+
+    return _run(go)
+
+
+def watch_send(send_id: int) -> None:
+    """Reconcile a send in progress; re-schedules itself until the send is done."""
+
+    def go() -> None:
+        from saas.services.sending import watch_send as watch
+
+        watch(send_id)
+
+    _run(go)
+
+
+def start_due_sends() -> int:
+    """Start every scheduled send whose time has come."""
+
+    def go() -> int:
+        from saas.services.sending import start_due_sends as start
+
+        return start()
+
+    return _run(go)
+
+
+def _support_mail(publication_id: int, object_id: int, send_name: str) -> bool:
+    """Run one of saas.services.support_mail's senders for a publication (ids only)."""
+
+    def go() -> bool:
+        from saas.extensions import db
+        from saas.models.publications import Publication
+        from saas.services import support_mail
+        from saas.tenancy import bound_to
+
+        publication = db.session.get(Publication, publication_id)
+        if publication is None:
+            return False
+        with bound_to(publication_id):
+            return getattr(support_mail, send_name)(publication, object_id)
+
+    return _run(go)
+
+
+def send_support_acknowledgement(publication_id: int, request_id: int) -> bool:
+    """Tell a reader their support request arrived (rendered here: the job holds ids only)."""
+    return _support_mail(publication_id, request_id, "send_acknowledgement")
+
+
+def send_support_notification(publication_id: int, request_id: int) -> bool:
+    """Tell the practitioner a support request arrived (content only outside confidential mode)."""
+    return _support_mail(publication_id, request_id, "send_notification")
+
+
+def send_support_answer(publication_id: int, event_id: int) -> bool:
+    """Email a practitioner's answer to a support request, threaded under the acknowledgement."""
+    return _support_mail(publication_id, event_id, "send_answer")
+
+
+def purge_support_requests() -> int:
+    """Delete closed support requests past retention in every publication; runs daily."""
+
+    def go() -> int:
+        from saas.services.support_retention import purge_expired, schedule_next_purge
+
+        try:
+            return purge_expired()
+        finally:
+            schedule_next_purge()  # a failed day must not end the daily chain
+
+    return _run(go)
+
+
+def process_stripe_event(event_id: str) -> bool:
+    """Apply one stored Stripe webhook event; failures raise so RQ retries and Sentry hears."""
+
+    def go() -> bool:
+        from saas.services.stripe_webhooks import process
+
+        return process(event_id)
+
+    return _run(go)
+
+
+def _reply_mail(publication_id: int, reply_id: int, send_name: str) -> bool:
+    """Run one of saas.services.reply_mail's senders for a publication (ids only)."""
+
+    def go() -> bool:
+        from saas.extensions import db
+        from saas.models.publications import Publication
+        from saas.services import reply_mail
+        from saas.tenancy import bound_to
+
+        publication = db.session.get(Publication, publication_id)
+        if publication is None:
+            return False
+        with bound_to(publication_id):
+            return getattr(reply_mail, send_name)(publication, reply_id)
+
+    return _run(go)
+
+
+def send_reply_notification(publication_id: int, reply_id: int) -> bool:
+    """Tell the practitioner a reader replied (when they want one email per reply)."""
+    return _reply_mail(publication_id, reply_id, "send_notification")
+
+
+def send_reply_answer(publication_id: int, reply_id: int) -> bool:
+    """Email the practitioner's answer to a reader's reply, threaded under it."""
+    return _reply_mail(publication_id, reply_id, "send_answer")
+
+
+def send_reply_digests() -> int:
+    """Send the daily reply digests that are due; runs hourly and schedules its next run."""
+
+    def go() -> int:
+        from saas.services.reply_digest import schedule_next_run
+        from saas.services.reply_digest import send_reply_digests as send
+
+        try:
+            return send()
+        finally:
+            schedule_next_run()  # a failed hour must not end the chain
+
+    return _run(go)

@@ -36,3 +36,14 @@ class ResetPasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
     )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        validators=[DataRequired(), Length(max=32)],
+    )
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=128)])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from saas.auth.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
@@ -45,6 +45,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.two_factor_enabled:
+            session["2fa_pending_user"] = user.get_id()
+            session["2fa_next"] = safe_next_url(request.args.get("next"))
+            return redirect(url_for("auth.verify_login"))
         if user is not None:
             login_user(user)
             return redirect(safe_next_url(request.args.get("next")) or url_for("dashboard.home"))

@@ -13,6 +13,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from saas.models.replies import (
+    MODE_APPROVE_ALL,
+    MODE_APPROVE_FIRST,
+    MODE_OPEN,
+    MODE_PRIVATE,
+    NOTIFY_DAILY,
+    NOTIFY_IMMEDIATE,
+    NOTIFY_OFF,
+)
 from saas.validators import (
     Domain,
     EmailAddress,
@@ -62,6 +71,29 @@ class PublicationSettingsForm(FlaskForm):
         description="Keep within what your mail provider allows.",
     )
 
+    reply_mode = SelectField(
+        "Replies on the web",
+        choices=[
+            (MODE_OPEN, "Public at once"),
+            (MODE_APPROVE_FIRST, "Hold a reader’s first reply for my approval"),
+            (MODE_APPROVE_ALL, "Hold every reply for my approval"),
+            (MODE_PRIVATE, "Private: only I see replies"),
+        ],
+        default=MODE_OPEN,
+        validators=[Optional()],
+        description="Replies by email always stay private to you.",
+    )
+    reply_notifications = SelectField(
+        "Notify me of new replies",
+        choices=[
+            (NOTIFY_IMMEDIATE, "An email for each reply"),
+            (NOTIFY_DAILY, "One daily digest"),
+            (NOTIFY_OFF, "No emails (the inbox shows them)"),
+        ],
+        default=NOTIFY_IMMEDIATE,
+        validators=[Optional()],
+    )
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
@@ -104,6 +136,11 @@ class IssueForm(FlaskForm):
         "Cover image description",
         validators=[Optional(), Length(max=300)],
         description="Alt text for readers using screen readers.",
+    )
+    audience = SelectField(
+        "Who can read it in full",
+        choices=[("everyone", "Everyone"), ("paid", "Paid subscribers")],
+        default="everyone",
     )
 
 

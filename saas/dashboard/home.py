@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.dashboard.blueprint import bp
 from saas.dashboard.forms import NewPublicationForm
-from saas.services import publications
+from saas.services import billing_limits, publications
 
 
 @bp.route("/")
@@ -21,7 +21,8 @@ def home():
 @bp.route("/new", methods=["GET", "POST"])
 def new_publication():
     form = NewPublicationForm()
-    if form.validate_on_submit():
+    plan_limit = billing_limits.new_publication_refusal(current_user.id)
+    if plan_limit is None and form.validate_on_submit():
         if not publications.slug_available(form.slug.data):
             form.slug.errors.append("That address is taken. Try another.")
         elif form.custom_domain.data and not publications.domain_available(form.custom_domain.data):
@@ -36,11 +37,14 @@ def new_publication():
                 )
             except publications.SlugTaken:
                 form.slug.errors.append("That address is taken. Try another.")
+            except billing_limits.PlanLimitReached as exc:
+                form.custom_domain.errors.append(str(exc))
             else:
                 flash(f"{publication.name} is ready. Write your first issue.", "success")
                 return redirect(url_for("dashboard.issues", pub_slug=publication.slug))
-    return render_template("dashboard/new_publication.html", form=form), (
-        422 if form.errors else 200
+    refused = plan_limit is not None and request.method == "POST"
+    return render_template("dashboard/new_publication.html", form=form, plan_limit=plan_limit), (
+        403 if refused else 422 if form.errors else 200
     )
 
 

@@ -7,13 +7,14 @@ from flask_login import current_user
 
 from saas.dashboard.blueprint import bp, require_owner
 from saas.dashboard.forms import InviteForm, PublicationSettingsForm
-from saas.services import publications
+from saas.services import billing_limits, publications
 
 
 @bp.route("/<pub_slug>/settings", methods=["GET", "POST"])
 def settings():
     require_owner()
     form = PublicationSettingsForm(obj=g.publication)
+    plan_limit = None
     if form.validate_on_submit():
         try:
             publications.update_settings(
@@ -23,11 +24,16 @@ def settings():
             )
         except publications.DomainTaken:
             form.custom_domain.errors.append("That domain is already in use.")
+        except billing_limits.PlanLimitReached as exc:
+            form.custom_domain.errors.append(str(exc))
+            plan_limit = str(exc)
         else:
             current_app.extensions["custom_domains"].forget()
             flash("Settings saved.", "success")
             return redirect(url_for("dashboard.settings"))
-    return render_template("dashboard/settings.html", form=form), 422 if form.errors else 200
+    return render_template("dashboard/settings.html", form=form, plan_limit=plan_limit), (
+        422 if form.errors else 200
+    )
 
 
 @bp.route("/<pub_slug>/team", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
@@ -25,8 +25,17 @@ class User(UserMixin, db.Model):
     is_operator: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Two-factor sign-in (TOTP). The secret is Fernet-encrypted; recovery codes are hashed.
+    totp_secret_encrypted: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recovery_code_hashes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Whether sign-in asks for a one-time code."""
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         """Session identity; includes a password fingerprint so a reset ends old sessions."""

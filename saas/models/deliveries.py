@@ -58,9 +58,7 @@ class Delivery(TenantScoped, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    send_id: Mapped[int] = mapped_column(
-        ForeignKey("sends.id", ondelete="CASCADE"), nullable=False
-    )
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"), nullable=False)
     issue_id: Mapped[int] = mapped_column(
         ForeignKey("issues.id", ondelete="CASCADE"), nullable=False
     )

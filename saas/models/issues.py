@@ -15,6 +15,11 @@ STATUS_SCHEDULED = "scheduled"
 STATUS_PUBLISHED = "published"
 STATUSES = (STATUS_DRAFT, STATUS_SCHEDULED, STATUS_PUBLISHED)
 
+# Who may read an issue in full: everyone, or paid subscribers (others see the preview).
+AUDIENCE_EVERYONE = "everyone"
+AUDIENCE_PAID = "paid"
+AUDIENCES = (AUDIENCE_EVERYONE, AUDIENCE_PAID)
+
 
 class Issue(TenantScoped, db.Model):
     """One newsletter issue; `number` is assigned on first publish and never changes."""
@@ -39,6 +44,9 @@ class Issue(TenantScoped, db.Model):
     cover_image_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     cover_image_alt: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=STATUS_DRAFT)
+    audience: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=AUDIENCE_EVERYONE, server_default=AUDIENCE_EVERYONE
+    )
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

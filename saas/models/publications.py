@@ -36,10 +36,25 @@ class Publication(db.Model):
     # Monotonic counter behind issue numbers: bumped atomically, never decremented.
     last_issue_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Set by an operator: public pages and forms go dark, sends stop, the owner sees why.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspended_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # Reader replies (saas.models.replies): what happens to web replies, how the
+    # practitioner hears of new ones, and when the last daily digest went out.
+    reply_mode: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
+    reply_notifications: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="immediate"
+    )
+    reply_digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     memberships = relationship(
         "Membership", back_populates="publication", cascade="all, delete-orphan"
     )
+
+    @property
+    def is_suspended(self) -> bool:
+        """Whether an operator has suspended this publication."""
+        return self.suspended_at is not None
 
 
 class Membership(db.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, render_template
 
 from saas.tenancy import bind_public
 
@@ -20,3 +20,12 @@ def add_publication_slug(endpoint, values) -> None:
     publication = g.get("publication")
     if publication is not None and "pub_slug" not in values:
         values["pub_slug"] = publication.slug
+
+
+@bp.before_request
+def stop_if_suspended():
+    """A suspended publication shows a neutral notice on every public page and form."""
+    publication = g.get("publication")
+    if publication is not None and publication.is_suspended:
+        return render_template("public/unavailable.html"), 503
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, g, make_response, render_template, request
 
 from saas.extensions import csrf, limiter
@@ -14,7 +16,9 @@ from saas.services.tokens import InvalidToken
 
 
 def _address_key() -> str:
-    return "subscribe-address:" + (request.form.get("email") or "").strip().lower()[:254]
+    # Hashed: limiter storage and its logs never hold a reader's address.
+    address = (request.form.get("email") or "").strip().lower()[:254]
+    return "subscribe-address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
 
 
 _per_ip = limiter.limit("10 per minute; 60 per hour", methods=["POST"])

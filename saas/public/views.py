@@ -1,6 +1,13 @@
 """Public routes, gathered onto one blueprint."""
 
-from saas.public import archive, readers  # noqa: F401  (registers routes)
+from saas.billing import reader_views  # noqa: F401  (readers paying: public routes)
+from saas.public import (  # noqa: F401  (registers routes)
+    archive,
+    reader_signin,
+    readers,
+    replies,
+    support,
+)
 from saas.public.blueprint import bp
 
 __all__ = ["bp"]

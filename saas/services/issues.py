@@ -10,7 +10,14 @@ from sqlalchemy.exc import IntegrityError
 
 from saas.extensions import db
 from saas.models.base import utcnow
-from saas.models.issues import STATUS_DRAFT, STATUS_PUBLISHED, STATUS_SCHEDULED, Issue
+from saas.models.issues import (
+    AUDIENCE_EVERYONE,
+    AUDIENCES,
+    STATUS_DRAFT,
+    STATUS_PUBLISHED,
+    STATUS_SCHEDULED,
+    Issue,
+)
 from saas.models.publications import Publication
 from saas.queue import enqueue_at
 from saas.services.rendering import read_seconds, render_markdown, slugify
@@ -24,6 +31,7 @@ EDITABLE_FIELDS = (
     "seo_description",
     "cover_image_url",
     "cover_image_alt",
+    "audience",
 )
 
 
@@ -55,6 +63,8 @@ def _apply_fields(issue: Issue, fields: dict[str, str]) -> None:
             setattr(issue, name, fields[name].strip() if name != "body_markdown" else fields[name])
     if not issue.slug:
         issue.slug = slugify(issue.title) or "issue"
+    if issue.audience not in AUDIENCES:
+        issue.audience = AUDIENCE_EVERYONE
     issue.body_html = render_markdown(issue.body_markdown)
     issue.read_seconds = read_seconds(issue.body_html)
     issue.word_count = len(issue.body_markdown.split())

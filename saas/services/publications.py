@@ -12,6 +12,7 @@ from saas.mail.compose import compose
 from saas.models.accounts import User
 from saas.models.base import utcnow
 from saas.models.publications import ROLE_EDITOR, ROLE_OWNER, Invitation, Membership, Publication
+from saas.services import billing_limits
 from saas.services.accounts import normalize_email
 from saas.services.mailer import queue_email
 from saas.services.tokens import InvalidToken, make_token, read_token
@@ -29,6 +30,8 @@ SETTINGS_FIELDS = (
     "timezone",
     "welcome_message",
     "max_send_rate",
+    "reply_mode",
+    "reply_notifications",
 )
 
 
@@ -64,6 +67,7 @@ def create_publication(owner: User, slug: str, **settings: str) -> Publication:
     """Create a publication with `owner` as its owner."""
     if not slug_available(slug):
         raise SlugTaken(slug)
+    billing_limits.check_new_publication(owner.id, settings.get("custom_domain"))
     publication = Publication(slug=slug, **{k: v for k, v in settings.items() if v is not None})
     if not publication.author_name:
         publication.author_name = owner.name
@@ -83,6 +87,7 @@ def update_settings(
     """Change a publication's public settings and custom domain."""
     if custom_domain and not domain_available(custom_domain, exclude_id=publication.id):
         raise DomainTaken(custom_domain)
+    billing_limits.check_custom_domain(publication, custom_domain)
     for field in SETTINGS_FIELDS:
         if field in settings and settings[field] is not None:
             setattr(publication, field, settings[field])

@@ -13,6 +13,7 @@ from saas.mail.compose import compose
 from saas.models.base import utcnow
 from saas.models.deliveries import Delivery
 from saas.models.publications import Publication
+from saas.models.replies import Reply
 from saas.models.subscribers import (
     ACTIVE,
     PENDING,
@@ -22,6 +23,7 @@ from saas.models.subscribers import (
     Subscriber,
     SubscriberEvent,
 )
+from saas.services import billing_limits
 from saas.services.mailer import queue_email
 from saas.services.reader_links import unsubscribe_url
 from saas.services.tokens import InvalidToken, make_token, read_token
@@ -135,6 +137,13 @@ def confirm(publication: Publication, token: str) -> Subscriber:
     if subscriber is None:
         raise InvalidToken("no such reader")
     if subscriber.status in (PENDING, UNSUBSCRIBED):
+        if billing_limits.hold_if_full(publication, subscriber):
+            # The plan is full: confirmed, and waiting for a place (never dropped).
+            subscriber.unsubscribed_at = None
+            subscriber.consent_note = f"Confirmed by email link on {utcnow():%Y-%m-%d}"
+            record_event(subscriber, "confirmed", "waiting for a place on the list")
+            db.session.commit()
+            return subscriber
         subscriber.status = ACTIVE
         subscriber.confirmed_at = utcnow()
         subscriber.unsubscribed_at = None
@@ -193,6 +202,8 @@ def add_manually(
     db.session.add(subscriber)
     db.session.flush()
     record_event(subscriber, "added", note or "added by hand")
+    if not ask_to_confirm:
+        billing_limits.hold_if_full(publication, subscriber)
     db.session.commit()
     if ask_to_confirm:
         send_confirmation(publication, subscriber)
@@ -227,6 +238,9 @@ def personal_data(publication: Publication, subscriber: Subscriber) -> dict:
     deliveries = db.session.scalars(
         select(Delivery).where(Delivery.subscriber_id == subscriber.id).order_by(Delivery.id)
     )
+    replies = db.session.scalars(
+        select(Reply).where(Reply.subscriber_id == subscriber.id).order_by(Reply.id)
+    )
     return {
         "publication": publication.name,
         "email": subscriber.email,
@@ -242,5 +256,15 @@ def personal_data(publication: Publication, subscriber: Subscriber) -> dict:
         "history": [{"at": e.created_at, "event": e.kind, "detail": e.detail} for e in events],
         "deliveries": [
             {"issue_id": d.issue_id, "status": d.status, "sent_at": d.sent_at} for d in deliveries
+        ],
+        "replies": [
+            {
+                "issue_id": r.issue_id,
+                "channel": r.channel,
+                "status": r.status,
+                "written_at": r.created_at,
+                "text": r.body_text,
+            }
+            for r in replies
         ],
     }

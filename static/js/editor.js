@@ -22,7 +22,7 @@
           if (data.html !== undefined) {
             preview.innerHTML = data.html; // sanitised on the server with nh3
             if (readTime) { readTime.textContent = data.read_time; }
-          } else if (data.error) {
+          } else if (data.error && readTime) {
             readTime.textContent = data.error;
           }
         })

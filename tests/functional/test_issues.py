@@ -48,7 +48,8 @@ def test_write_draft_then_publish_gets_number_one(app, client, factories):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Issue 1 · Read Time: 3 minutes 32 seconds" in html
-    assert "4 min read" in html
+    assert "4 min read" in client.get(f"/p/{pub.slug}/").get_data(as_text=True)
+    assert "4 min read" in client.get(f"/dashboard/{pub.slug}/issues").get_data(as_text=True)
 
 
 def test_numbers_are_sequential_never_reused_and_kept_on_republish(app, client, factories):

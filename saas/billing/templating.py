@@ -1,0 +1,135 @@
+"""Template helpers for billing: what a visitor may read of an issue, plan notices, branding.
+
+Registered as Jinja globals when the billing blueprint is registered. They read the request's
+reader session and signed-in practitioner, so templates stay free of access rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Flask, has_request_context, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas.billing import reader_session
+from saas.extensions import db
+from saas.models.billing import PaidTier
+from saas.models.issues import Issue
+from saas.models.publications import Membership, Publication
+from saas.services import (
+    billing_limits,
+    billing_plans,
+    connect_accounts,
+    paid_tiers,
+    paywall,
+    reader_billing,
+    stripe_api,
+)
+from saas.services.reader_billing import ReaderStanding
+
+
+@dataclass(frozen=True)
+class IssueAccess:
+    """What this visitor gets of an issue: the body to show, and the paywall if cut short."""
+
+    full: bool
+    body_html: str
+    standing: ReaderStanding | None = None
+    tiers: list[PaidTier] = field(default_factory=list)
+    can_pay: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A banner at the top of the dashboard."""
+
+    level: str
+    text: str
+    link: str = ""
+    link_text: str = ""
+
+
+def _is_member(publication: Publication) -> bool:
+    if not has_request_context() or not current_user.is_authenticated:
+        return False
+    membership = select(Membership.id).where(
+        Membership.publication_id == publication.id, Membership.user_id == current_user.id
+    )
+    return db.session.scalar(membership) is not None
+
+
+def issue_access(publication: Publication, issue: Issue) -> IssueAccess:
+    """The whole issue for everyone-issues, members and paying readers; else the preview."""
+    # With billing off nobody could pay, so paid issues are open to all.
+    if not paywall.is_paid(issue) or not stripe_api.enabled() or _is_member(publication):
+        return IssueAccess(True, issue.body_html)
+    reader_id = reader_session.reader_id(publication) if has_request_context() else None
+    standing = reader_billing.standing(publication, reader_id) if reader_id else None
+    if standing is not None and standing.paid:
+        return IssueAccess(True, issue.body_html, standing)
+    can_pay = connect_accounts.is_ready(connect_accounts.get_connection(publication))
+    tiers = paid_tiers.list_tiers(publication) if can_pay else []
+    return IssueAccess(False, paywall.preview_html(issue), standing, tiers, bool(tiers))
+
+
+def paid_ready(publication: Publication) -> bool:
+    """Whether readers can pay this publication now: billing on, Stripe connected, a tier."""
+    if not stripe_api.enabled():
+        return False
+    connected = connect_accounts.is_ready(connect_accounts.get_connection(publication))
+    return connected and bool(paid_tiers.list_tiers(publication))
+
+
+def plan_notices(publication: Publication | None) -> list[Notice]:
+    """Grace-period and waiting-list banners for the signed-in practitioner."""
+    if not stripe_api.enabled() or not current_user.is_authenticated:
+        return []
+    notices: list[Notice] = []
+    plan_url = url_for("billing.plan")
+    standing = billing_plans.standing(current_user.id)
+    if standing.in_grace:
+        notices.append(
+            Notice(
+                "warning",
+                f"Your last payment for the {standing.plan.name} plan failed. Your plan stays "
+                f"until {_date(standing.grace_until)}; after that your account moves to Free.",
+                plan_url,
+                "Update payment details",
+            )
+        )
+    if publication is not None:
+        waiting = billing_limits.held_count(publication)
+        if waiting:
+            plan = billing_plans.publication_standing(publication).plan
+            limit = plan.max_subscribers or 0
+            readers = f"{waiting:,} reader{'' if waiting == 1 else 's'}"
+            text = (
+                f"{readers} confirmed and waiting: the {plan.name} plan includes "
+                f"{limit:,} active readers. None are lost; they join as soon as there is room."
+            )
+            if billing_plans.owner_id(publication) == current_user.id:
+                notices.append(Notice("warning", text, plan_url, "Upgrade to add them"))
+            else:
+                notices.append(Notice("warning", text + " The owner can upgrade the plan."))
+    return notices
+
+
+def _date(value: datetime | None) -> str:
+    return f"{value:%-d %B %Y}" if value else "soon"
+
+
+def init_app(app: Flask) -> None:
+    """Register the helpers as Jinja globals."""
+    app.jinja_env.globals.update(
+        issue_access=issue_access,
+        plan_notices=plan_notices,
+        tend_branding=billing_limits.shows_tend_branding,
+        free_html=paywall.free_html,
+        is_paid_issue=paywall.is_locked,
+        has_paywall_break=paywall.has_break,
+        paid_ready=paid_ready,
+        billing_enabled=stripe_api.enabled,
+        price_label=paid_tiers.price_label,
+    )

@@ -1,0 +1,26 @@
+"""`POST /billing/webhook`: Stripe's events for the platform and for connected accounts.
+
+Thin on purpose: verify and store (saas.services.stripe_webhooks), answer at once; the work
+happens in a job. 400 tells Stripe the delivery was not genuine or not fresh; a repeat of a
+stored event is a 200 that changes nothing.
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from saas.billing.blueprint import bp
+from saas.extensions import csrf
+from saas.services import stripe_webhooks
+
+
+@bp.route("/webhook", methods=["POST"])
+@csrf.exempt
+def webhook():
+    payload = request.get_data(cache=False)
+    signature = request.headers.get("Stripe-Signature", "")
+    try:
+        event_id, first = stripe_webhooks.receive(payload, signature)
+    except stripe_webhooks.InvalidWebhook as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(received=event_id, duplicate=not first), 200

@@ -1,0 +1,24 @@
+"""Support stats: requests per week and per issue that led to them, as charts and tables."""
+
+from __future__ import annotations
+
+from flask import g, render_template
+
+from saas.dashboard.blueprint import bp
+from saas.dashboard.charts import bar_chart, row_chart
+from saas.dashboard.support_access import require_support_access
+from saas.services import support_pipeline, support_stats
+
+
+@bp.route("/<pub_slug>/support/stats")
+def support_stats_page():
+    require_support_access()
+    weekly = support_stats.per_week(g.publication)
+    by_issue = support_stats.per_issue(g.publication)
+    return render_template(
+        "dashboard/support_stats.html",
+        weekly=(bar_chart(weekly), row_chart(weekly)),
+        by_issue=(bar_chart(by_issue), row_chart(by_issue)),
+        counts=support_pipeline.stage_counts(g.publication),
+        labels=support_pipeline.STAGE_LABELS,
+    )

@@ -1,0 +1,1 @@
+"""Inbound mail over HTTP: the endpoint email providers forward readers' replies to."""

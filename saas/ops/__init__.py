@@ -1,0 +1,1 @@
+"""The operator's console: tenants, suspensions, queues and the audit log."""

@@ -1,0 +1,77 @@
+"""Ops console views: operators only; everyone else gets 404, as if it did not exist."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from saas.services import ops, queues_admin
+
+bp = Blueprint("ops", __name__, url_prefix="/ops")
+
+
+@bp.url_value_preprocessor
+def operators_only(endpoint, values) -> None:
+    # Runs before every before_request hook (CSRF included): nobody else learns /ops exists.
+    if not (current_user.is_authenticated and current_user.is_operator):
+        abort(404)
+
+
+@bp.route("/")
+def tenants():
+    return render_template(
+        "ops/tenants.html",
+        tenants=ops.tenant_overview(current_user),
+        flag_rate=ops.COMPLAINT_FLAG_RATE,
+    )
+
+
+@bp.route("/publications/<int:publication_id>/suspend", methods=["POST"])
+def suspend(publication_id: int):
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        flash("Give a reason: the publication's owner will see it.", "error")
+        return redirect(url_for("ops.tenants"))
+    if ops.suspend(current_user, publication_id, reason) is None:
+        abort(404)
+    flash("Publication suspended.", "success")
+    return redirect(url_for("ops.tenants"))
+
+
+@bp.route("/publications/<int:publication_id>/unsuspend", methods=["POST"])
+def unsuspend(publication_id: int):
+    if ops.unsuspend(current_user, publication_id) is None:
+        abort(404)
+    flash("Publication restored.", "success")
+    return redirect(url_for("ops.tenants"))
+
+
+@bp.route("/queues")
+def queues():
+    return render_template(
+        "ops/queues.html",
+        states=queues_admin.queue_states(),
+        workers=queues_admin.workers(),
+        failed=queues_admin.failed_jobs(),
+    )
+
+
+@bp.route("/jobs/<job_id>/retry", methods=["POST"])
+def retry_job(job_id: str):
+    if not queues_admin.retry_failed(current_user, job_id):
+        abort(404)
+    flash("Job re-queued.", "success")
+    return redirect(url_for("ops.queues"))
+
+
+@bp.route("/jobs/<job_id>/delete", methods=["POST"])
+def delete_job(job_id: str):
+    if not queues_admin.delete_failed(current_user, job_id):
+        abort(404)
+    flash("Job deleted.", "success")
+    return redirect(url_for("ops.queues"))
+
+
+@bp.route("/audit")
+def audit():
+    return render_template("ops/audit.html", entries=ops.audit_log())

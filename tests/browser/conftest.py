@@ -1,0 +1,86 @@
+"""Browser fixtures: the session app on a live HTTP server, and real Chromium via Playwright.
+
+The live server runs in a daemon thread of the test process, so it shares the test's
+database, SMTP sink and queues; the autouse `clean_state` fixture resets them per test.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from tests.conftest import ARTIFACTS
+from tests.smtp_sink import free_port
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the session app on 127.0.0.1 at a free port; yield its base URL."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the session (CHROMIUM_PATH, else Debian's /usr/bin/chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def new_context(chromium):
+    """Make browser contexts (own cookies each) sized as "desktop" or "phone"; closed after."""
+    opened = []
+
+    def make(kind: str = "desktop", **options):
+        if kind == "phone":
+            sizing = {
+                "viewport": PHONE,
+                "is_mobile": True,
+                "has_touch": True,
+                "device_scale_factor": 2,
+            }
+        else:
+            sizing = {"viewport": DESKTOP}
+        context = chromium.new_context(locale="en-GB", **sizing, **options)
+        context.set_default_timeout(10_000)
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture()
+def artifacts():
+    """Directory for screenshots (git-ignored)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

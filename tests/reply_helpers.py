@@ -1,0 +1,50 @@
+"""Helpers for the reply tests: a reader signing in the real way, reading rows back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from saas.extensions import db
+from saas.models.replies import Reply
+from saas.tenancy import bound_to
+from tests.conftest import csrf_token
+
+
+def request_link(client, pub, issue, email: str):
+    """Ask for a sign-in link from the issue page's form."""
+    return client.post(f"/p/{pub.slug}/issues/{issue.slug}/replies/sign-in", data={"email": email})
+
+
+def sign_in_link(mailbox, email: str) -> str:
+    """The newest sign-in link mailed to `email`, as a local path."""
+    return mailbox.last_link(email, "/reader/sign-in/").replace("http://localhost", "")
+
+
+def sign_in_reader(client, mailbox, pub, issue, email: str) -> None:
+    """Ask for a link, open it, press Continue: the client is now that reader."""
+    assert request_link(client, pub, issue, email).status_code == 200
+    link = sign_in_link(mailbox, email)
+    response = client.post(link, data={"csrf_token": csrf_token(client, link)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+
+
+def post_reply(client, pub, issue, body: str, **extra):
+    """Post a reply as the signed-in reader of `client`."""
+    url = f"/p/{pub.slug}/issues/{issue.slug}/replies"
+    return client.post(url, data={"body": body, "csrf_token": csrf_token(client), **extra})
+
+
+def replies_of(app, pub) -> list[Reply]:
+    """Every reply of the publication, oldest first (detached)."""
+    with app.app_context(), bound_to(pub.id):
+        rows = list(db.session.scalars(select(Reply).order_by(Reply.id)))
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def issue_page(client, pub, issue) -> str:
+    """The issue's public page as text."""
+    response = client.get(f"/p/{pub.slug}/issues/{issue.slug}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
