@@ -42,6 +42,7 @@ _STATUS_WORDS = {
 _TRUE = {"true", "yes", "1", "y", "t"}
 # Tend's export puts an apostrophe before cells a spreadsheet would run as a formula.
 _ESCAPED_FORMULA = re.compile(r"'(?=[=+\-@\t\r])")
+_CONTENT = re.compile(r"[^ ,;\t\r\n]")  # the first character of the header row
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -87,6 +88,11 @@ class CsvFile:
 
     def count_rows(self) -> int:
         """Data rows in the file, blank lines not counted."""
+        text, delimiter = self.text, self.delimiter
+        if '"' not in text and "\r" not in text.replace("\r\n", "\n"):
+            # Nothing quoted and plain line breaks: each line is a row, so skip the parser.
+            lines = text.split("\n")[self.header_line :]
+            return sum(1 for line in lines if line.replace(delimiter, "").strip())
         return sum(1 for _ in self._rows())
 
     def records(self) -> Iterator[Record]:
@@ -276,11 +282,11 @@ def read_csv_file(content: bytes) -> CsvFile:
     if not content.strip():
         raise CsvFileError("The file is empty.")
     text = _decode(content)
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.strip(" ,;\t")), None)
-    if first is None:
+    found = _CONTENT.search(text)
+    if found is None:
         raise CsvFileError("The file is empty.")
-    delimiter = _delimiter(text, lines[first])
+    start, end = text.rfind("\n", 0, found.start()) + 1, text.find("\n", found.start())
+    delimiter = _delimiter(text, text[start : end if end >= 0 else len(text)])
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         header_line, header = next(

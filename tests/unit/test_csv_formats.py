@@ -239,3 +239,18 @@ def test_fast_address_check_agrees_with_email_validator():
         (raw, _ours(raw), _reference(raw)) for raw in corpus if _ours(raw) != _reference(raw)
     ]
     assert mismatches == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email,name\na@example.com,A\n\nb@example.com,B\n",
+        "email,name\r\na@example.com,A\r\n , \r\n,,\r\nb@example.com\r\n\r\n",
+        "\n\nemail;name\na@example.com;A\n;;\n\t\nb@example.com;B",
+        'email,name\na@example.com,"Two\nlines"\n\n"b@example.com",B\n',
+        "email,name\ra@example.com,A\r\rb@example.com,B\r",
+    ],
+)
+def test_row_count_matches_the_rows_read(text):
+    parsed = read_csv_file(text.encode())
+    assert parsed.count_rows() == len(list(parsed.records())) > 0
