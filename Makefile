@@ -24,9 +24,11 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	CHROMIUM_PATH="$$(bash scripts/ensure-chromium.sh)" $(PY) -m pytest $(PYTEST_ARGS)
 
-## bench: performance benchmarks (needs PostgreSQL; see bench/README)
+## bench: performance benchmarks (needs PostgreSQL and Redis; see bench/README.md)
 bench: $(STAMP)
 	$(PY) bench/pages.py
+	$(PY) bench/send.py
+	$(PY) bench/import.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)
 worker: $(STAMP)
