@@ -181,13 +181,14 @@ def seed(app, readers: int) -> tuple[int, int]:
 def bare_smtplib(app, sink: Sink, publication_id: int, issue_id: int, n: int) -> float:
     """N messages, personalised beforehand, over one connection; returns emails/s."""
     from saas.extensions import db
-    from saas.mail.newsletter import IssueMessage, Recipient
+    from saas.mail.newsletter import Recipient
     from saas.models.issues import Issue
     from saas.models.publications import Publication
+    from saas.services.paid_mail import issue_message
     from saas.tenancy import bound_to
 
     with app.app_context(), bound_to(publication_id):
-        message = IssueMessage(
+        message = issue_message(
             db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
         )
         built = [

@@ -65,7 +65,7 @@ def start_send(send_id: int) -> None:
     """Fan an issue's send out: one delivery per active reader, batch jobs to send them."""
 
     def go() -> None:
-        from saas.services.sending import fan_out
+        from saas.services.send_batches import fan_out
 
         fan_out(send_id)
 
@@ -76,7 +76,7 @@ def send_batch(send_id: int, first_delivery_id: int, last_delivery_id: int) -> i
     """Send one batch of a send's deliveries (ids in the inclusive range) over one connection."""
 
     def go() -> int:
-        from saas.services.sending import send_batch as send
+        from saas.services.send_batches import send_batch as send
 
         return send(send_id, first_delivery_id, last_delivery_id)
 
@@ -87,7 +87,7 @@ def watch_send(send_id: int) -> None:
     """Reconcile a send in progress; re-schedules itself until the send is done."""
 
     def go() -> None:
-        from saas.services.sending import watch_send as watch
+        from saas.services.send_upkeep import watch_send as watch
 
         watch(send_id)
 

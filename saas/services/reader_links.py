@@ -1,10 +1,14 @@
-"""Links and addresses put in front of readers: unsubscribe, view online, reply."""
+"""Links and addresses put in front of readers: unsubscribe, view online, reply.
+
+`IssueLinks` holds one issue's links for a whole send: the shared ones built once, the
+per-reader ones (unsubscribe link and mailto, reply address) from one signed token each.
+"""
 
 from __future__ import annotations
 
 from flask import current_app
 
-from saas.links import absolute_public_url
+from saas.links import absolute_public_url, publication_base_url
 from saas.models.issues import Issue
 from saas.models.publications import Publication
 from saas.services.reader_tokens import read_ids, sign_ids
@@ -55,3 +59,30 @@ def read_reply_address(local_part: str) -> tuple[int, int] | None:
 def view_online_url(publication: Publication, issue: Issue) -> str:
     """The issue's page in the public archive."""
     return absolute_public_url(publication, "public.issue", issue_slug=issue.slug)
+
+
+_TOKEN_SLOT = "tendtokenslot"  # noqa: S105  (a placeholder, not a secret)
+
+
+class IssueLinks:
+    """One issue's links for the newsletter: built once per batch, signed per reader."""
+
+    def __init__(self, publication: Publication, issue: Issue) -> None:
+        self.publication_id, self.issue_id = publication.id, issue.id
+        self.view_online_url = view_online_url(publication, issue)
+        self.archive_url = publication_base_url(publication)
+        url = absolute_public_url(publication, "public.unsubscribe", token=_TOKEN_SLOT)
+        self._url_head, _, self._url_tail = url.partition(_TOKEN_SLOT)
+        self._domain = current_app.config["INBOUND_EMAIL_DOMAIN"]
+
+    def unsubscribe(self, subscriber_id: int) -> tuple[str, str]:
+        """The reader's one-click unsubscribe link and its mailto: alternative."""
+        token = unsubscribe_token(self.publication_id, subscriber_id)
+        return (
+            f"{self._url_head}{token}{self._url_tail}",
+            f"mailto:unsubscribe+{token}@{self._domain}?subject=unsubscribe",
+        )
+
+    def reply_to(self, subscriber_id: int) -> str:
+        """The reader's Reply-To address for this issue."""
+        return f"reply+{sign_ids(REPLY, self.issue_id, subscriber_id)}@{self._domain}"

@@ -8,11 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from saas.extensions import db
-from saas.mail.newsletter import IssueMessage, Recipient
+from saas.mail.newsletter import Recipient
 from saas.models.issues import Issue
 from saas.models.publications import Publication
 from saas.models.subscribers import Subscriber
 from saas.services import reader_links, sending
+from saas.services.paid_mail import issue_message
 from saas.tenancy import bound_to
 from tests.conftest import drain_jobs
 
@@ -86,8 +87,8 @@ def test_message_id_is_stable_for_an_issue_and_reader(app, factories):
     with app.app_context(), bound_to(pub.id):
         publication = db.session.get(Publication, pub.id)
         row = db.session.get(Issue, issue.id)
-        first = IssueMessage(publication, row).personalise(Recipient(reader.id, reader.email))
-        retry = IssueMessage(publication, row).personalise(Recipient(reader.id, reader.email))
+        first = issue_message(publication, row).personalise(Recipient(reader.id, reader.email))
+        retry = issue_message(publication, row).personalise(Recipient(reader.id, reader.email))
     assert first.message_id == retry.message_id
     assert f"Message-ID: {first.message_id}".encode() in _header_block(retry.data)
 
@@ -106,7 +107,7 @@ def test_names_and_subjects_cannot_inject_headers(app, factories, mailbox, line_
         publication = db.session.get(Publication, pub.id)
         reader = db.session.scalar(select(Subscriber))
         raw = (
-            IssueMessage(publication, db.session.get(Issue, issue.id))
+            issue_message(publication, db.session.get(Issue, issue.id))
             .personalise(Recipient(reader.id, reader.email, reader.name))
             .data
         )

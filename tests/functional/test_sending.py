@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import select, update
 
 from saas.extensions import db
-from saas.mail import newsletter
+from saas.mail import smtp_session
 from saas.models.base import utcnow
 from saas.models.deliveries import Delivery, Send
 from saas.models.issues import Issue
 from saas.models.publications import Publication
-from saas.services import sending
+from saas.services import send_batches, send_upkeep, sending
 from saas.services.reader_links import unsubscribe_url
 from saas.tenancy import bound_to
 from tests.conftest import drain_jobs, login, post_form
@@ -141,8 +141,8 @@ def test_pause_stops_after_messages_in_flight_and_resume_finishes(
     pub, issue, _ = letters
     for n in range(8):
         factories.subscriber(pub, email=f"reader{n}@example.org")
-    monkeypatch.setattr(sending, "RECORD_EVERY", 3)
-    real_deliver = newsletter.SmtpSession.deliver
+    monkeypatch.setattr(send_batches, "RECORD_EVERY", 3)
+    real_deliver = smtp_session.SmtpSession.deliver
     calls = []
 
     def deliver_then_pause_on_the_fourth(self, message):
@@ -153,7 +153,7 @@ def test_pause_stops_after_messages_in_flight_and_resume_finishes(
                 sending.pause_send(publication, db.session.scalar(select(Send)))
         return real_deliver(self, message)
 
-    monkeypatch.setattr(newsletter.SmtpSession, "deliver", deliver_then_pause_on_the_fourth)
+    monkeypatch.setattr(smtp_session.SmtpSession, "deliver", deliver_then_pause_on_the_fourth)
     _send_now(client, pub, issue)
     drain_jobs(app)
     send = _send_row(app, pub)
@@ -183,7 +183,7 @@ def _capture_jobs(monkeypatch) -> list[tuple[str, tuple]]:
         jobs.append((path, args))
         return Held()
 
-    monkeypatch.setattr(sending, "enqueue", hold)
+    monkeypatch.setattr(send_upkeep, "enqueue", hold)
     return jobs
 
 
@@ -195,7 +195,7 @@ def test_reader_who_unsubscribes_after_fan_out_gets_nothing(
     _send_now(client, pub, issue)
     assert [path for path, _ in jobs] == ["worker.jobs.start_send"]
     with app.app_context():
-        sending.fan_out(jobs[0][1][0])
+        send_batches.fan_out(jobs[0][1][0])
     batches = [args for path, args in jobs if path == "worker.jobs.send_batch"]
     assert len(batches) == 1
     assert {row.status for row in _deliveries(app, pub).values()} == {"queued"}
@@ -205,7 +205,7 @@ def test_reader_who_unsubscribes_after_fan_out_gets_nothing(
     reader = app.test_client()
     assert reader.post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200
     with app.app_context():
-        sending.send_batch(*batches[0])
+        send_batches.send_batch(*batches[0])
     assert mailbox.messages("ada@example.org") == []
     assert len(mailbox.messages("grace@example.org")) == 1
     ada = _deliveries(app, pub)["ada@example.org"]
@@ -218,7 +218,7 @@ def test_reader_who_unsubscribes_mid_batch_gets_nothing(
 ):
     pub, issue, readers = letters
     late = factories.subscriber(pub, email="zoe@example.org", name="Zoe")
-    real_deliver = newsletter.SmtpSession.deliver
+    real_deliver = smtp_session.SmtpSession.deliver
 
     def deliver_and_unsubscribe_zoe(self, message):
         with app.app_context(), bound_to(pub.id):
@@ -228,7 +228,7 @@ def test_reader_who_unsubscribes_mid_batch_gets_nothing(
             subscribers.unsubscribe(publication, late.id, "test")
         return real_deliver(self, message)
 
-    monkeypatch.setattr(newsletter.SmtpSession, "deliver", deliver_and_unsubscribe_zoe)
+    monkeypatch.setattr(smtp_session.SmtpSession, "deliver", deliver_and_unsubscribe_zoe)
     _send_now(client, pub, issue)
     drain_jobs(app)
     assert mailbox.messages("zoe@example.org") == []
@@ -311,7 +311,7 @@ def test_watcher_requeues_a_dead_workers_rows_and_closes_the_send(
     _send_now(client, pub, issue)
     send_id = jobs[0][1][0]
     with app.app_context():
-        sending.fan_out(send_id)
+        send_batches.fan_out(send_id)
         # A worker claimed the batch an hour ago and died before sending anything.
         with bound_to(pub.id):
             db.session.execute(
@@ -319,11 +319,11 @@ def test_watcher_requeues_a_dead_workers_rows_and_closes_the_send(
             )
             db.session.commit()
         jobs.clear()
-        sending.watch_send(send_id)
+        send_upkeep.watch_send(send_id)
     assert {row.status for row in _deliveries(app, pub).values()} == {"queued"}
     (batch,) = [args for path, args in jobs if path == "worker.jobs.send_batch"]
     with app.app_context():
-        sending.send_batch(*batch)
+        send_batches.send_batch(*batch)
     assert len(mailbox.messages()) == 2
     assert _send_row(app, pub).status == "done"
 
@@ -332,7 +332,7 @@ def test_suspending_the_publication_pauses_its_send(app, client, factories, lett
     pub, issue, _ = letters
     for n in range(30):
         factories.subscriber(pub, email=f"reader{n}@example.org")
-    real_deliver = newsletter.SmtpSession.deliver
+    real_deliver = smtp_session.SmtpSession.deliver
     calls = []
 
     def deliver_then_suspend(self, message):
@@ -348,13 +348,13 @@ def test_suspending_the_publication_pauses_its_send(app, client, factories, lett
         return real_deliver(self, message)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(newsletter.SmtpSession, "deliver", deliver_then_suspend)
+        patch.setattr(smtp_session.SmtpSession, "deliver", deliver_then_suspend)
         _send_now(client, pub, issue)
         drain_jobs(app)
     send = _send_row(app, pub)
     assert send.status == "paused"
     sent = [row for row in _deliveries(app, pub).values() if row.status == "sent"]
-    assert 3 <= len(sent) <= sending.RECORD_EVERY and len(mailbox.messages()) == len(sent)
+    assert 3 <= len(sent) <= send_batches.RECORD_EVERY and len(mailbox.messages()) == len(sent)
     url = f"/dashboard/{pub.slug}/sends/{send.id}"
     post_form(client, url + "/resume", {}, token_from=url)
     assert _send_row(app, pub).status == "paused"
@@ -367,17 +367,17 @@ def test_orphan_batches_never_span_rows_a_waiting_job_holds(
     for n in range(8):
         factories.subscriber(pub, email=f"reader{n}@example.org")
     jobs = _capture_jobs(monkeypatch)
-    monkeypatch.setattr(sending, "BATCH_SIZE", 3)
+    monkeypatch.setattr(send_upkeep, "BATCH_SIZE", 3)
     _send_now(client, pub, issue)
     with app.app_context():
-        sending.fan_out(jobs[0][1][0])
+        send_batches.fan_out(jobs[0][1][0])
     ids = sorted(row.id for row in _deliveries(app, pub).values())
     assert len(ids) == 10
     jobs.clear()
     # A job for the third to the fifth is still waiting in the queue.
-    monkeypatch.setattr(sending, "_held_ranges", lambda send_id: [(ids[2], ids[4])])
+    monkeypatch.setattr(send_upkeep, "held_ranges", lambda send_id: [(ids[2], ids[4])])
     with app.app_context(), bound_to(pub.id):
-        sending._enqueue_orphans(
+        send_upkeep.enqueue_orphans(
             db.session.get(Publication, pub.id), db.session.scalar(select(Send))
         )
     ranges = [(args[1], args[2]) for path, args in jobs if path == "worker.jobs.send_batch"]

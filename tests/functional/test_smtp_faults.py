@@ -16,13 +16,13 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from saas.extensions import db
-from saas.mail import newsletter
-from saas.mail.newsletter import ConnectionLost
+from saas.mail import smtp_session
+from saas.mail.smtp_session import ConnectionLost
 from saas.models.deliveries import Delivery, Send
 from saas.models.issues import Issue
 from saas.models.publications import Publication
 from saas.models.subscribers import Subscriber
-from saas.services import sending
+from saas.services import send_batches, send_upkeep, sending
 from saas.tenancy import bound_to
 from tests.conftest import drain_jobs
 from tests.factories import Factories
@@ -92,7 +92,7 @@ def server(app, faulty, monkeypatch):
     faulty.reset()
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{faulty.port}")
     monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 0.5)
-    monkeypatch.setattr(newsletter, "RETRY_DELAYS", (0.05, 0.1, 0.1))
+    monkeypatch.setattr(smtp_session, "RETRY_DELAYS", (0.05, 0.1, 0.1))
     return faulty
 
 
@@ -200,23 +200,25 @@ def test_an_unreachable_server_hands_the_batch_back_for_a_later_try(
     app, pub, server, factories, monkeypatch
 ):
     jobs = []
-    monkeypatch.setattr(sending, "enqueue", lambda path, *a, **o: jobs.append((path, a)) or server)
+    monkeypatch.setattr(
+        send_upkeep, "enqueue", lambda path, *a, **o: jobs.append((path, a)) or server
+    )
     server.id = "held"
     issue = factories.issue(pub, publish=True)
     with app.app_context(), bound_to(pub.id):
         send_id = sending.send_now(
             db.session.get(Publication, pub.id), db.session.get(Issue, issue.id)
         ).id
-        sending.fan_out(send_id)
+        send_batches.fan_out(send_id)
     (batch,) = [args for path, args in jobs if path == "worker.jobs.send_batch"]
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{free_port()}")
     with app.app_context(), pytest.raises(ConnectionLost):
-        sending.send_batch(*batch)
+        send_batches.send_batch(*batch)
     rows = _rows(app, pub)
     assert {(row.status, row.attempts) for row in rows.values()} == {("queued", 0)}
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{server.port}")
     with app.app_context():
-        assert sending.send_batch(*batch) == 3  # RQ's retry of the same job
+        assert send_batches.send_batch(*batch) == 3  # RQ's retry of the same job
     assert {row.status for row in _rows(app, pub).values()} == {"sent"}
     with app.app_context(), bound_to(pub.id):
         assert db.session.get(Send, send_id).status == "done"

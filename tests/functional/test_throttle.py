@@ -13,7 +13,7 @@ from saas.extensions import db
 from saas.models.deliveries import Delivery
 from saas.models.issues import Issue
 from saas.models.publications import Publication
-from saas.services import sending
+from saas.services import send_batches, send_upkeep, sending
 from saas.services.throttle import Throttle
 from saas.tenancy import bound_to
 from tests.smtp_sink import free_port
@@ -81,26 +81,28 @@ def test_two_batches_at_once_keep_the_publications_rate(app, factories, monkeypa
     controller = Controller(clock, hostname="127.0.0.1", port=port)
     controller.start()
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{port}")
-    monkeypatch.setattr(sending, "BATCH_SIZE", readers // 2)
+    monkeypatch.setattr(send_upkeep, "BATCH_SIZE", readers // 2)
     jobs = []
 
     class Held:
         id = "held"
 
-    monkeypatch.setattr(sending, "enqueue", lambda path, *a, **o: jobs.append((path, a)) or Held)
+    monkeypatch.setattr(
+        send_upkeep, "enqueue", lambda path, *a, **o: jobs.append((path, a)) or Held
+    )
     with app.app_context(), bound_to(pub.id):
         db.session.execute(update(Publication).values(max_send_rate=rate))
         db.session.commit()
         send_id = sending.send_now(
             db.session.get(Publication, pub.id), db.session.get(Issue, issue.id)
         ).id
-        sending.fan_out(send_id)
+        send_batches.fan_out(send_id)
     batches = [args for path, args in jobs if path == "worker.jobs.send_batch"]
     assert len(batches) == 2
 
     def worker(args) -> None:
         with app.app_context():
-            sending.send_batch(*args)
+            send_batches.send_batch(*args)
 
     try:
         _together([lambda a=args: worker(a) for args in batches])

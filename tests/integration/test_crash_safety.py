@@ -27,7 +27,7 @@ from saas.models.deliveries import Delivery, Send
 from saas.models.issues import Issue
 from saas.models.publications import Publication
 from saas.models.subscribers import Subscriber
-from saas.services import sending
+from saas.services import send_batches, sending
 from saas.tenancy import bound_to
 from tests.conftest import USING_POSTGRES, USING_REDIS
 from tests.smtp_sink import free_port
@@ -235,7 +235,7 @@ def test_killed_worker_loses_no_reader_and_duplicates_only_what_was_in_flight(
     assert not set(per_reader) & others
     duplicates = len(received) - len(per_reader)
     assert duplicates <= in_flight
-    assert duplicates <= sending.RECORD_EVERY + 1  # outcomes not yet committed, plus one
+    assert duplicates <= send_batches.RECORD_EVERY + 1  # outcomes not yet committed, plus one
     # A duplicate is the same message: the Message-ID is stable per issue and reader.
     ids = {address: {ident for a, ident in received if a == address} for address in per_reader}
     assert all(len(idents) == 1 for idents in ids.values())
