@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ops_group)
     app.cli.add_command(grant_app_role_command)
     app.cli.add_command(reply_digest_command)
+    app.cli.add_command(purge_stripe_events_command)
 
 
 @click.command("demo")
@@ -56,9 +57,11 @@ def _embedded_scheduler(app: Flask, interval: float) -> None:
     from saas.services.issues import publish_due_issues
     from saas.services.reply_digest import send_reply_digests
     from saas.services.sending import start_due_sends
+    from saas.services.stripe_event_retention import purge_processed
     from saas.services.support_retention import purge_expired
 
     last_support_purge: float | None = None
+    last_event_purge: float | None = None
     while True:
         time.sleep(interval)
         with app.app_context():
@@ -80,6 +83,12 @@ def _embedded_scheduler(app: Flask, interval: float) -> None:
                 send_reply_digests()
             except Exception:  # keep the loop alive; the error is logged
                 app.logger.exception("sending reply digests failed")
+            if last_event_purge is None or time.monotonic() - last_event_purge >= 86_400:
+                last_event_purge = time.monotonic()
+                try:
+                    purge_processed()
+                except Exception:  # keep the loop alive; the error is logged
+                    app.logger.exception("stripe event retention purge failed")
 
 
 @click.command("serve")
@@ -149,6 +158,22 @@ def reply_digest_command(schedule: bool) -> None:
     click.echo(f"Sent {send_reply_digests()} reply digest(s).")
     if schedule:
         job_id = schedule_next_run()
+        if job_id:
+            click.echo(
+                f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself)."
+            )
+
+
+@click.command("purge-stripe-events")
+@click.option("--schedule/--no-schedule", default=True, help="Also schedule the daily RQ run.")
+@with_appcontext
+def purge_stripe_events_command(schedule: bool) -> None:
+    """Delete processed Stripe webhook events older than STRIPE_EVENT_RETENTION_DAYS."""
+    from saas.services.stripe_event_retention import purge_processed, schedule_next_purge
+
+    click.echo(f"Purged {purge_processed()} processed Stripe event(s) past retention.")
+    if schedule:
+        job_id = schedule_next_purge()
         if job_id:
             click.echo(
                 f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself)."

@@ -116,6 +116,8 @@ def billing_settings() -> dict[str, Any]:
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", "").rstrip("/"),
         "PLATFORM_FEE_PERCENT": float(os.environ.get("PLATFORM_FEE_PERCENT", "0")),
         "BILLING_GRACE_DAYS": int(os.environ.get("BILLING_GRACE_DAYS", "7")),
+        # Days a processed webhook event's id is kept to recognise Stripe's redeliveries.
+        "STRIPE_EVENT_RETENTION_DAYS": int(os.environ.get("STRIPE_EVENT_RETENTION_DAYS", "30")),
         "BILLING_PLANS": [
             {
                 "key": "free",

@@ -8,6 +8,7 @@ item, an invoice names its subscription under `parent.subscription_details`):
   POST /v1/products, POST /v1/products/{id}, POST /v1/prices, GET|POST /v1/prices/{id}
   POST /v1/checkout/sessions, GET /v1/checkout/sessions/{id}
   POST /v1/billing_portal/sessions, GET /v1/subscriptions/{id}, GET /v1/customers/{id}
+  DELETE /v1/subscriptions/{id} (cancel now)
 
 Objects made with a `Stripe-Account` header belong to that connected account and are not
 found from any other (as on Stripe). Tests play the customer's part with `complete_checkout`,
@@ -182,6 +183,9 @@ class StripeStandIn:
             except KeyError as exc:
                 message = f"No such object: '{exc.args[0]}'"
                 return self._reply(handler, 404, _error(message, "invalid_request_error"))
+            except routes_error() as exc:
+                message = f"The subscription {exc.args[0]} has already been canceled."
+                return self._reply(handler, 400, _error(message, "invalid_request_error"))
             if key and method == "POST":
                 self.idempotent[(account or PLATFORM, key)] = body
         return self._reply(handler, 200, body)
@@ -260,6 +264,13 @@ class StripeStandIn:
         from tests import stripe_standin_routes as routes
 
         return routes.invoice_events(self, subscription_id, paid=True)
+
+
+def routes_error() -> type[Exception]:
+    """The routes' "already cancelled" error (imported late: the routes import this module)."""
+    from tests.stripe_standin_routes import AlreadyCanceled
+
+    return AlreadyCanceled
 
 
 def _error(message: str, type_: str) -> dict:

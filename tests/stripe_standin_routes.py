@@ -38,6 +38,7 @@ def dispatch(s: StripeStandIn, method: str, path: str, params: dict, account: st
         ("POST", "prices/{id}"): update_object,
         ("GET", "customers/{id}"): lambda s, p, a, i: _get(s, i, a),
         ("GET", "subscriptions/{id}"): lambda s, p, a, i: _get(s, i, a),
+        ("DELETE", "subscriptions/{id}"): cancel_subscription,
         ("POST", "billing_portal/sessions"): create_portal_session,
     }
     if parts[:2] == ["checkout", "sessions"]:
@@ -253,6 +254,22 @@ def new_subscription(
         },
         account,
     )
+
+
+def cancel_subscription(
+    s: StripeStandIn, params: dict, account: str | None, object_id: str
+) -> dict:
+    """DELETE /v1/subscriptions/{id}: cancel now (an already-cancelled one is refused, as on
+    Stripe, with a 400 naming the subscription)."""
+    subscription = _get(s, object_id, account)
+    if subscription["status"] in ("canceled", "incomplete_expired"):
+        raise AlreadyCanceled(object_id)
+    subscription.update(status="canceled", canceled_at=_now(), ended_at=_now())
+    return subscription
+
+
+class AlreadyCanceled(Exception):
+    """Cancelling a subscription that has already ended (a 400 invalid_request_error)."""
 
 
 def change_subscription(s: StripeStandIn, subscription_id: str, **changes: Any) -> list[dict]:

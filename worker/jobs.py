@@ -204,3 +204,50 @@ def send_reply_digests() -> int:
             schedule_next_run()  # a failed hour must not end the chain
 
     return _run(go)
+
+
+def cancel_erased_reader_subscription(
+    publication_id: int, account_id: str, subscription_id: str
+) -> bool:
+    """Cancel at Stripe, now, a subscription whose reader was erased; raises so RQ retries."""
+
+    def go() -> bool:
+        from saas.services.paid_reader_erasure import cancel_subscription
+        from saas.tenancy import bound_to
+
+        with bound_to(publication_id):  # names the tenant in error reports
+            return cancel_subscription(account_id, subscription_id)
+
+    return _run(go)
+
+
+def purge_stripe_events() -> int:
+    """Delete processed Stripe webhook events past retention; runs daily."""
+
+    def go() -> int:
+        from saas.services.stripe_event_retention import purge_processed, schedule_next_purge
+
+        try:
+            return purge_processed()
+        finally:
+            schedule_next_purge()  # a failed day must not end the daily chain
+
+    return _run(go)
+
+
+def send_reply_answer_notice(publication_id: int, reply_id: int) -> bool:
+    """Tell a reader the author answered their reply on the issue's page (once per answer)."""
+
+    def go() -> bool:
+        from saas.extensions import db
+        from saas.models.publications import Publication
+        from saas.services.reply_notices import send_answer_notice
+        from saas.tenancy import bound_to
+
+        publication = db.session.get(Publication, publication_id)
+        if publication is None:
+            return False
+        with bound_to(publication_id):
+            return send_answer_notice(publication, reply_id)
+
+    return _run(go)

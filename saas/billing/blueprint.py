@@ -15,6 +15,11 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 @bp.record_once
 def _register_app_hooks(state) -> None:
     from saas.billing import csp, templating
+    from saas.services import billing_limits
 
     templating.init_app(state.app)
     csp.init_app(state.app)
+    # Custom domains are a plan feature: the tenancy middleware asks the plan before serving.
+    domains = state.app.extensions.get("custom_domains")
+    if domains is not None:
+        domains.serves = billing_limits.serves_custom_domain

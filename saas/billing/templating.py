@@ -116,6 +116,13 @@ def plan_notices(publication: Publication | None) -> list[Notice]:
     return notices
 
 
+def custom_domain_notice(publication: Publication | None) -> str | None:
+    """Why the publication's custom domain is not served (settings page), or None."""
+    if publication is None or not publication.custom_domain:
+        return None
+    return billing_limits.custom_domain_refusal(publication)
+
+
 def _date(value: datetime | None) -> str:
     return f"{value:%-d %B %Y}" if value else "soon"
 
@@ -125,6 +132,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         issue_access=issue_access,
         plan_notices=plan_notices,
+        custom_domain_notice=custom_domain_notice,
         tend_branding=billing_limits.shows_tend_branding,
         free_html=paywall.free_html,
         is_paid_issue=paywall.is_locked,

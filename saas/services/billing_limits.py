@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from saas.extensions import db
@@ -86,6 +87,35 @@ def check_custom_domain(publication: Publication, domain: str | None) -> None:
     if not stripe_api.enabled() or not domain or domain == publication.custom_domain:
         return
     _check_domain(billing_plans.publication_standing(publication).plan, domain)
+
+
+def serves_custom_domain(publication: Publication) -> bool:
+    """Whether the publication's custom domain is served now (always, with billing off).
+
+    A domain set on a plan that included it stays stored after a downgrade, unserved (its
+    visitors are sent to the platform address), and serves again after an upgrade.
+    """
+    if not stripe_api.enabled() or not publication.custom_domain:
+        return True
+    return billing_plans.publication_standing(publication).plan.custom_domain
+
+
+def platform_address(publication: Publication) -> str:
+    """The publication's public home on the platform itself (never its custom domain)."""
+    return f"{current_app.config['BASE_URL']}/p/{publication.slug}/"
+
+
+def custom_domain_refusal(publication: Publication) -> str | None:
+    """Why the publication's custom domain is not served now, or None when it is."""
+    if serves_custom_domain(publication):
+        return None
+    plan = billing_plans.publication_standing(publication).plan
+    better = _next_plan(plan)
+    return (
+        f"{publication.custom_domain} is not being served: custom domains are not part of the "
+        f"{plan.name} plan, so its visitors are sent to {platform_address(publication)}."
+        + (f" Upgrade to {better.name} to serve it again." if better else "")
+    )
 
 
 def shows_tend_branding(publication: Publication) -> bool:

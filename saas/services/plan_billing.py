@@ -13,6 +13,7 @@ import logging
 import time
 
 import stripe
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -118,6 +119,13 @@ def finish_checkout(user: User, session_id: str) -> Standing:
     return billing_plans.standing(user.id)
 
 
+def _forget_custom_domains() -> None:
+    # A plan change can start or stop serving the account's custom domains.
+    domains = current_app.extensions.get("custom_domains")
+    if domains is not None:
+        domains.forget()
+
+
 def _owner(subscription, row: PlanSubscription | None, hint: int | None) -> int | None:
     if row is not None:
         return row.user_id
@@ -164,6 +172,7 @@ def _sync(subscription_id: str, user_id: int | None) -> bool:
     if change.newly_failed:
         billing_mail.plan_payment_failed(owner, after)
     if after.plan.key != before.key:
+        _forget_custom_domains()  # this process's cache; other web processes within 30 s
         released = billing_limits.release_for_account(owner)
         log.info("plan %s -> %s; %d waiting readers released", before.key, after.plan.key, released)
     return True

@@ -20,7 +20,7 @@ from saas.models.base import utcnow
 from saas.models.billing import ConnectedAccount, PaidTier, ReaderSubscription, SubscriberHold
 from saas.models.publications import Publication
 from saas.models.subscribers import ACTIVE, PENDING, UNSUBSCRIBED, Subscriber
-from saas.services import billing_mail, subscription_state
+from saas.services import billing_mail, paid_reader_erasure, subscription_state
 from saas.services.stripe_api import client, field, object_id, on_account, price_of
 from saas.services.subscribers import find_by_email, record_event
 from saas.tenancy import bound_to, cross_tenant
@@ -87,6 +87,11 @@ def _sync(account_id: str, subscription_id: str, email_hint: str, expected: int 
                 ReaderSubscription.stripe_subscription_id == subscription_id
             )
         )
+        if row is None and paid_reader_erasure.was_erased(subscription):
+            # Its reader was erased: never make them again from Stripe's copy of the address.
+            db.session.rollback()
+            log.info("ignored subscription %s: its reader was erased", subscription_id)
+            return False
         subscriber = (
             db.session.get(Subscriber, row.subscriber_id)
             if row is not None

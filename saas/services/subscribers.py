@@ -23,7 +23,7 @@ from saas.models.subscribers import (
     Subscriber,
     SubscriberEvent,
 )
-from saas.services import billing_limits
+from saas.services import billing_limits, paid_reader_erasure
 from saas.services.mailer import queue_email
 from saas.services.reader_links import unsubscribe_url
 from saas.services.tokens import InvalidToken, make_token, read_token
@@ -214,7 +214,13 @@ def erase(publication: Publication, subscriber: Subscriber) -> None:
     """Delete the reader and their history (right to erasure).
 
     Delivery rows keep only the counts: their address is blanked and the link removed.
+    A paying reader's subscription rows go too, and a job cancels each subscription at
+    Stripe. It is enqueued first, so a queue that is down fails the erase whole (try
+    again) instead of losing the cancellation; Stripe being down only delays the job.
     """
+    paid_subscriptions = paid_reader_erasure.subscriptions_of(publication, subscriber.id)
+    paid_reader_erasure.cancel_later(publication, paid_subscriptions)
+    paid_reader_erasure.forget_subscriptions(publication, subscriber.id)
     db.session.execute(
         update(Delivery)
         .where(Delivery.subscriber_id == subscriber.id)

@@ -22,6 +22,9 @@ from saas.models.base import utcnow
 from saas.models.billing import GRACE_STATUSES, PAID_STATUSES
 from saas.services.stripe_api import field, object_id, period_end_of, timestamp
 
+# Stripe statuses after which a subscription never charges (or gives access) again.
+ENDED_STATUSES = ("canceled", "incomplete_expired")
+
 
 class SubscriptionRow(Protocol):
     """The columns PlanSubscription and ReaderSubscription share."""
