@@ -72,6 +72,7 @@ def inbox():
         status_labels=STATUS_LABELS,
         channel_labels=CHANNEL_LABELS,
         button_form=ButtonForm(),
+        search_window=reply_queries.SEARCH_WINDOW,
     )
 
 

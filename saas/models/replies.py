@@ -3,6 +3,10 @@
 A reply belongs to one issue. Threads are one level deep: `parent_id` always names the
 top-level reply of the thread (or nothing), while `answer_to_id` keeps the exact reply a
 message answers, so a reader's conversation with the practitioner can be shown whole.
+
+What was written (text, html, subject) can carry health information, so it is encrypted at
+rest with the same keys as support requests (saas.crypto; rotated by `flask rotate-key`).
+Names, dates, statuses and ids stay in clear so threads and the inbox can be queried in SQL.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from saas.crypto import EncryptedText
 from saas.extensions import db
 from saas.models.base import TenantScoped, UTCDateTime, utcnow
 from saas.models.subscribers import Subscriber
@@ -64,6 +69,8 @@ class Reply(TenantScoped, db.Model):
         Index("ix_replies_pub_read", "publication_id", "read_at"),
         Index("ix_replies_parent", "parent_id"),
         Index("ix_replies_answer_to", "answer_to_id"),
+        # Keyset pagination of an issue's public threads (top-level replies in order).
+        Index("ix_replies_issue_roots", "issue_id", "parent_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -88,11 +95,12 @@ class Reply(TenantScoped, db.Model):
     author_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     channel: Mapped[str] = mapped_column(String(8), nullable=False, default=CHANNEL_WEB)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=PUBLIC)
-    body_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    # Email only: the subject, the Message-ID (the reader's, or ours for an emailed answer)
-    # and the reader's References, so answers thread in the reader's mail client.
-    subject: Mapped[str] = mapped_column(String(300), nullable=False, default="")
+    # Encrypted at rest (Fernet tokens in TEXT columns); never searchable in SQL.
+    body_text: Mapped[str] = mapped_column(EncryptedText, nullable=False, default="")
+    body_html: Mapped[str] = mapped_column(EncryptedText, nullable=False, default="")
+    # Email only: the subject (encrypted), the Message-ID (the reader's, or ours for an
+    # emailed answer) and the reader's References, so answers thread in the mail client.
+    subject: Mapped[str] = mapped_column(EncryptedText, nullable=False, default="")
     message_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     email_references: Mapped[str] = mapped_column(Text, nullable=False, default="")
     dropped_attachments: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
@@ -101,7 +109,8 @@ class Reply(TenantScoped, db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Emailed answers: when the mail job handed it over.
+    # The author's answers: when the mail job handed over the emailed answer, or the
+    # notice telling the reader about a public one.
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
@@ -111,7 +120,8 @@ class Reply(TenantScoped, db.Model):
 
 
 class ReplyStanding(TenantScoped, db.Model):
-    """A reader's standing with a publication: trusted after an approval, or blocked."""
+    """A reader's standing with a publication: trusted after an approval, or blocked; and
+    whether they turned off the emails telling them the author answered them."""
 
     __tablename__ = "reply_standings"
     __table_args__ = (UniqueConstraint("publication_id", "subscriber_id"),)
@@ -122,6 +132,7 @@ class ReplyStanding(TenantScoped, db.Model):
     )
     trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    answer_emails_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 

@@ -1,4 +1,5 @@
-"""The Reply section of issue pages: what it shows, and a signed-in reader's post/edit/delete."""
+"""The Reply section of issue pages: what it shows (a page of the thread at a time), a
+signed-in reader's post/edit/delete, and the page where a reader turns answer emails off."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from flask import abort, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas.extensions import db, limiter
+from saas.extensions import csrf, db, limiter
 from saas.models.issues import Issue
 from saas.models.publications import Membership, Publication
 from saas.models.replies import MODE_PRIVATE, PENDING, PRIVATE, PUBLIC, Reply
@@ -18,8 +19,9 @@ from saas.public.blueprint import bp
 from saas.public.reply_forms import EditReplyForm, ReaderActionForm, ReplyForm
 from saas.services import issues as issue_service
 from saas.services import replies as reply_service
-from saas.services import reply_queries
+from saas.services import reply_notices, reply_queries
 from saas.services.reply_queries import Thread
+from saas.services.reply_threads import parse_cursor, thread_page
 from saas.urls import public_url
 
 _per_ip = limiter.limit("20 per minute; 200 per hour", methods=["POST"])
@@ -50,6 +52,9 @@ class ReplySection:
     notice: str | None = None
     draft: str = ""
     author: str = ""
+    # Cursors of the neighbouring pages of the thread (see saas.services.reply_threads).
+    earlier_before: int | None = None
+    later_start: int | None = None
 
     @property
     def private_only(self) -> bool:
@@ -74,11 +79,16 @@ def _is_member(publication: Publication) -> bool:
 @bp.app_template_global("reply_section")
 def reply_section(publication: Publication, issue: Issue) -> ReplySection:
     """The section's content; anonymous visitors get the same (cacheable) answer."""
+    page = thread_page(
+        issue, parse_cursor(request.args.get("start")), parse_cursor(request.args.get("before"))
+    )
     section = ReplySection(
         mode=publication.reply_mode,
         count=reply_queries.public_count(publication, issue.id),
-        threads=reply_queries.public_thread(publication, issue),
+        threads=page.threads,
         author=publication.author_name or publication.name,
+        earlier_before=page.earlier_before,
+        later_start=page.later_start,
     )
     reader = reader_session.current_reader(publication)
     if reader is not None:
@@ -104,8 +114,12 @@ def _issue_or_404(issue_slug: str) -> Issue:
     return issue
 
 
-def _back_to(issue: Issue, anchor: str = "replies"):
-    url = public_url("public.issue", pub_slug=g.publication.slug, issue_slug=issue.slug)
+def _back_to(issue: Issue, anchor: str = "replies", reply: Reply | None = None):
+    """The issue's page; at the page of `reply`'s thread when it is on the public thread."""
+    values: dict[str, int] = {}
+    if reply is not None and reply.status == PUBLIC:
+        values["start"] = reply.parent_id or reply.id
+    url = public_url("public.issue", pub_slug=g.publication.slug, issue_slug=issue.slug, **values)
     return redirect(f"{url}#{anchor}", 303)
 
 
@@ -137,7 +151,7 @@ def post_reply(issue_slug: str):
         return _back_to(issue, "reply-form")
     author = g.publication.author_name or g.publication.name
     reader_session.set_notice(POSTED.get(reply.status, POSTED[PUBLIC]).format(author=author))
-    return _back_to(issue, f"reply-{reply.id}")
+    return _back_to(issue, f"reply-{reply.id}", reply)
 
 
 def _own_reply_or_404(reply_id: int) -> tuple[Reply, Issue]:
@@ -167,7 +181,7 @@ def edit_reply(reply_id: int):
             error = str(refused)
         else:
             reader_session.set_notice("Your reply is updated.")
-            return _back_to(issue, f"reply-{reply.id}")
+            return _back_to(issue, f"reply-{reply.id}", reply)
     status = 422 if request.method == "POST" else 200
     return render_template(
         "public/reply_edit.html",
@@ -189,3 +203,28 @@ def delete_reply(reply_id: int):
         reply_service.delete_reply(g.publication, reply)
         reader_session.set_notice("Your reply is deleted.")
     return _back_to(issue)
+
+
+@bp.route("/replies/answer-emails", methods=["GET", "POST"])
+@csrf.exempt
+@_per_ip
+def answer_emails():
+    """GET shows the setting; POST changes it (RFC 8058 one-click turns it off, no cookies)."""
+    ids = reply_notices.read_notices_token(request.args.get("t", ""))
+    if ids is None or ids[0] != g.publication.id:
+        abort(404)
+    reader = db.session.get(Subscriber, ids[1])
+    if reader is None or reader.publication_id != g.publication.id:
+        abort(404)
+    changed = request.method == "POST"
+    if changed:
+        wanted = request.form.get("wanted") == "1"
+        reply_notices.set_answer_emails(g.publication, reader.id, wanted)
+    return render_template(
+        "public/answer_emails.html",
+        publication=g.publication,
+        token=request.args.get("t", ""),
+        wanted=reply_notices.wants_answer_emails(g.publication, reader.id),
+        changed=changed,
+        author=g.publication.author_name or g.publication.name,
+    )

@@ -2,7 +2,9 @@
 
 Approving a reply (or making it public) also trusts its reader, which is what "held for a
 reader's first reply" waits for. Answers are replies by the author: posted on the web
-thread under the reader's reply, or emailed to the reader through the `mail` queue.
+thread under the reader's reply (the reader then gets a notice with a link, see
+saas.services.reply_notices), or emailed to the reader; both mails go through the `mail`
+queue.
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def _standing(publication: Publication, subscriber_id: int) -> ReplyStanding:
     return standing
 
 
-def _commit_standing(publication: Publication, subscriber_id: int, **values) -> None:
+def commit_standing(publication: Publication, subscriber_id: int, **values) -> None:
+    """Set fields of the reader's standing, creating it (once, even when racing) if needed."""
     for attempt in range(2):
         standing = _standing(publication, subscriber_id)
         for name, value in values.items():
@@ -105,13 +108,13 @@ def moderate(publication: Publication, reply: Reply, action: str) -> str:
         reply.read_at = reply.read_at or utcnow()
     db.session.commit()
     if action in (APPROVE, MAKE_PUBLIC) and reply.subscriber_id is not None:
-        _commit_standing(publication, reply.subscriber_id, trusted_at=utcnow())
+        commit_standing(publication, reply.subscriber_id, trusted_at=utcnow())
     return _DONE[action]
 
 
 def set_blocked(publication: Publication, subscriber_id: int, blocked: bool) -> None:
     """Stop (or allow again) a reader's replies, web and email."""
-    _commit_standing(publication, subscriber_id, blocked_at=utcnow() if blocked else None)
+    commit_standing(publication, subscriber_id, blocked_at=utcnow() if blocked else None)
 
 
 def mark_conversation_read(publication: Publication, subscriber_id: int) -> int:
@@ -182,4 +185,6 @@ def answer(publication: Publication, reply: Reply, user: User, text: str, how: s
     db.session.commit()
     if how == ANSWER_BY_EMAIL:
         enqueue("worker.jobs.send_reply_answer", publication.id, row.id, queue="mail")
+    else:
+        enqueue("worker.jobs.send_reply_answer_notice", publication.id, row.id, queue="mail")
     return row

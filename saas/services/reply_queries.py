@@ -1,4 +1,9 @@
-"""Reading replies: an issue's public thread, counts, the inbox with its filters, conversations."""
+"""Reading replies: an issue's public thread, counts, the inbox with its filters, conversations.
+
+Reply text is encrypted at rest (saas.models.replies), so nothing here filters on it in SQL;
+the inbox search matches in Python over a bounded window of the newest replies. Issue pages
+read their thread a page at a time through saas.services.reply_threads.
+"""
 
 from __future__ import annotations
 
@@ -49,10 +54,13 @@ class InboxPage:
     page: int
     pages: int
     total: int
+    # A search stopped at SEARCH_WINDOW replies: older ones were not searched.
+    search_limited: bool = False
 
 
 def public_thread(publication: Publication, issue: Issue) -> list[Thread]:
-    """The issue's public replies as one-level threads, oldest first.
+    """The issue's whole public thread as one-level threads, oldest first (small threads and
+    tests; pages use saas.services.reply_threads.thread_page).
 
     A deleted top-level reply stays as a placeholder only while it has visible answers.
     """
@@ -139,12 +147,15 @@ def status_counts(publication: Publication) -> dict[str, int]:
     return {status: n for status, n in rows}
 
 
-def inbox_page(
-    publication: Publication, filters: InboxFilters, page: int = 1, per_page: int = 25
-) -> InboxPage:
-    """Readers' replies, newest first, narrowed by the filters."""
+# Reply text is encrypted at rest, so SQL cannot look inside it: a search reads the newest
+# replies that pass the other filters, this many at most, and matches them in Python.
+SEARCH_WINDOW = 1_000
+
+
+def _inbox_query(publication: Publication, filters: InboxFilters, *columns):
     query = (
-        select(Reply, Issue.title, Subscriber.email)
+        select(*columns)
+        .select_from(Reply)
         .join(Issue, Issue.id == Reply.issue_id)
         .outerjoin(Subscriber, Subscriber.id == Reply.subscriber_id)
         .where(
@@ -161,29 +172,57 @@ def inbox_page(
         query = query.where(Reply.channel == filters.channel)
     if filters.unread:
         query = query.where(Reply.read_at.is_(None))
+    return query.order_by(Reply.created_at.desc(), Reply.id.desc())
+
+
+def _search(publication: Publication, filters: InboxFilters) -> tuple[list[int], bool]:
+    """Ids of the matching replies, newest first, and whether the window was full."""
+    needle = filters.search.strip().casefold()
+    rows = db.session.execute(
+        _inbox_query(
+            publication,
+            filters,
+            Reply.id,
+            Reply.body_text,
+            Reply.subject,
+            Reply.author_name,
+            Subscriber.email,
+        ).limit(SEARCH_WINDOW)
+    ).all()
+    matched = [
+        row.id for row in rows if any(needle in (value or "").casefold() for value in row[1:])
+    ]
+    return matched, len(rows) >= SEARCH_WINDOW
+
+
+def inbox_page(
+    publication: Publication, filters: InboxFilters, page: int = 1, per_page: int = 25
+) -> InboxPage:
+    """Readers' replies, newest first, narrowed by the filters.
+
+    A search covers the newest SEARCH_WINDOW replies the other filters leave;
+    `InboxPage.search_limited` says when older ones went unsearched.
+    """
+    query = _inbox_query(publication, filters, Reply, Issue.title, Subscriber.email)
+    limited = False
     if filters.search.strip():
-        pattern = "%" + filters.search.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%"
-        query = query.where(
-            or_(
-                func.lower(Reply.body_text).like(pattern, escape="\\"),
-                func.lower(Reply.author_name).like(pattern, escape="\\"),
-                func.lower(Reply.subject).like(pattern, escape="\\"),
-                func.lower(Subscriber.email).like(pattern, escape="\\"),
-            )
-        )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        ids, limited = _search(publication, filters)
+        total = len(ids)
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = db.session.execute(
-        query.order_by(Reply.created_at.desc(), Reply.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
+    if filters.search.strip():
+        wanted = ids[(page - 1) * per_page : page * per_page]
+        rows = db.session.execute(query.where(Reply.id.in_(wanted))).all() if wanted else []
+    else:
+        rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
     return InboxPage(
         rows=[InboxRow(reply, title, email) for reply, title, email in rows],
         page=page,
         pages=pages,
         total=total,
+        search_limited=limited,
     )
 
 

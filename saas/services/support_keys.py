@@ -1,5 +1,5 @@
-"""Key rotation for encrypted data (support requests, two-factor secrets): a new primary key,
-every row re-encrypted.
+"""Key rotation for encrypted data (support requests, reader replies, two-factor secrets): a
+new primary key, every row re-encrypted.
 
 Re-encryption reads and writes the raw Fernet tokens (never the plaintext) of every
 encrypted column in every publication, in batches; it is safe to run again after an
@@ -17,6 +17,7 @@ from sqlalchemy import Table, Text, select, type_coerce, update
 from saas.crypto import current_keys, generate_key, rotate_token
 from saas.extensions import db
 from saas.models.accounts import User
+from saas.models.replies import Reply
 from saas.models.support import SupportEvent, SupportRequest
 from saas.tenancy import cross_tenant
 
@@ -24,6 +25,8 @@ BATCH = 500
 ENCRYPTED_COLUMNS: list[tuple[Table, tuple[str, ...]]] = [
     (SupportRequest.__table__, ("name", "email", "phone", "message", "answers")),
     (SupportEvent.__table__, ("body",)),
+    # Readers' replies share the keys too (they can carry health information).
+    (Reply.__table__, ("body_text", "body_html", "subject")),
     # Two-factor secrets share the keys (an empty value means two-factor is off).
     (User.__table__, ("totp_secret_encrypted",)),
 ]
