@@ -105,6 +105,15 @@ class Sink:
         self.process.wait(timeout=15)
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def make_app(database_url: str, redis_url: str, smtp_url: str):
     from saas import create_app
 
@@ -281,8 +290,13 @@ def main(argv: list[str]) -> int:
             publication_id, issue_id = seed(app, args.n)
             print(f"seeded {args.n:,} readers; logs in {workdir}", file=sys.stderr)
 
+            sink_before = cpu_seconds(sink.process.pid)
             bare = bare_smtplib(app, sink, publication_id, issue_id, args.n)
             print(f"bare smtplib  {bare:8,.0f} emails/s  (one connection, pre-built messages)")
+            sink_after = cpu_seconds(sink.process.pid)
+            if sink_before is not None and sink_after is not None:
+                per_email = (sink_after - sink_before) / args.n * 1e6
+                print(f"sink CPU      {per_email:8,.0f} µs per email (the aiosmtpd sink's cost)")
 
             env = {
                 **os.environ,
@@ -295,15 +309,24 @@ def main(argv: list[str]) -> int:
             }
             workers = start_workers(args.workers, env, workdir)
             wait_for_workers(app, args.workers)
+            idle = [cpu_seconds(worker.pid) for worker in workers]
             tend, recorded = tend_send(app, sink, publication_id, issue_id, args.n)
             print(
                 f"tend send     {tend:8,.0f} emails/s  ({args.workers} workers; every outcome "
                 f"recorded and the send closed {recorded:.1f}s after it started)"
             )
+            busy = [cpu_seconds(worker.pid) for worker in workers]
+            if None not in idle + busy:
+                used = sum(busy) - sum(idle)
+                print(f"worker CPU    {used / args.n * 1e6:8,.0f} µs per email (all workers)")
             for worker in workers:
                 worker.terminate()
             for worker in workers:
-                worker.wait(timeout=30)
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # RQ's shutdown can stall; work is done
+                    print(f"worker {worker.pid} did not stop in 30 s: killed", file=sys.stderr)
+                    worker.kill()
             with app.app_context():
                 from saas.extensions import db
 
