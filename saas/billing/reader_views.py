@@ -10,7 +10,7 @@ from __future__ import annotations
 import stripe
 from flask import abort, flash, g, redirect, render_template, request
 
-from saas.billing import reader_session
+from saas import reader_session
 from saas.billing.forms import ReaderEmailForm, UpgradeForm
 from saas.extensions import csrf, limiter
 from saas.public.blueprint import bp

@@ -13,7 +13,7 @@ from flask import Flask, has_request_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas.billing import reader_session
+from saas import reader_session
 from saas.extensions import db
 from saas.models.billing import PaidTier
 from saas.models.issues import Issue

@@ -11,9 +11,9 @@ import hmac
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request
 
+from saas import reader_session
 from saas.extensions import csrf, db, limiter
 from saas.models.issues import Issue
-from saas.public import reader_session
 from saas.public.blueprint import bp
 from saas.public.reply_forms import ReaderActionForm, ReaderLinkForm
 from saas.services import issues as issue_service

@@ -9,12 +9,12 @@ from flask import abort, g, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from saas import reader_session
 from saas.extensions import csrf, db, limiter
 from saas.models.issues import Issue
 from saas.models.publications import Membership, Publication
 from saas.models.replies import MODE_PRIVATE, PENDING, PRIVATE, PUBLIC, Reply
 from saas.models.subscribers import Subscriber
-from saas.public import reader_session
 from saas.public.blueprint import bp
 from saas.public.reply_forms import EditReplyForm, ReaderActionForm, ReplyForm
 from saas.services import issues as issue_service

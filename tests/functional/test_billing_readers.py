@@ -251,3 +251,34 @@ def test_feeds_carry_only_the_preview_of_a_paid_issue(app, client, paid_letters)
         assert PREVIEW in xml and SECRET not in xml and "Continue reading" in xml
     archive = client.get(f"/p/{pub.slug}/archive").get_data(as_text=True)
     assert "paid-mark" in archive
+
+
+def test_one_reader_identity_serves_paid_access_and_replies(
+    app, client, paid_letters, billing, mailbox
+):
+    """Signed in once, by either door, the reader can both read the paid issue and reply."""
+    from tests.conftest import csrf_token
+    from tests.reply_helpers import issue_page, post_reply, replies_of, sign_in_reader
+
+    pub, issue, tier, account = paid_letters
+    session_id = _upgrade(client, billing, pub, issue, tier, "both@example.org")
+    billing.deliver(client, billing.stripe.complete_checkout(session_id, account))
+
+    # The paid sign-in link alone lets the reader reply too.
+    phone = app.test_client()
+    phone.post(f"/p/{pub.slug}/paid/account", data={"email": "both@example.org"})
+    phone.get(
+        mailbox.last_link("both@example.org", "/paid/access/").replace("http://localhost", "")
+    )
+    assert SECRET in issue_page(phone, pub, issue)
+    assert post_reply(phone, pub, issue, "Thank you for this one.").status_code in (302, 303)
+    assert [reply.body_text for reply in replies_of(app, pub)] == ["Thank you for this one."]
+
+    # Signing out of the replies signs out of paid reading on that device as well.
+    phone.post(f"/p/{pub.slug}/reader/sign-out", data={"csrf_token": csrf_token(phone)})
+    assert SECRET not in issue_page(phone, pub, issue)
+
+    # The replies' sign-in link opens the paid issue on a new device.
+    laptop = app.test_client()
+    sign_in_reader(laptop, mailbox, pub, issue, "both@example.org")
+    assert SECRET in issue_page(laptop, pub, issue)
