@@ -18,9 +18,16 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def _serves_custom_domain(publication: Publication) -> bool:
+    # The tenancy middleware knows (and caches) whether the domain is served now: a domain
+    # kept after a downgrade is not, and links must not point at it.
+    domains = current_app.extensions.get("custom_domains")
+    return domains is None or domains.serves_host(publication.custom_domain)
+
+
 def publication_base_url(publication: Publication) -> str:
-    """Absolute public home of a publication, its custom domain when it has one."""
-    if publication.custom_domain:
+    """Absolute public home of a publication: its custom domain when it has one served."""
+    if publication.custom_domain and _serves_custom_domain(publication):
         scheme = urlsplit(current_app.config["BASE_URL"]).scheme or "https"
         return f"{scheme}://{publication.custom_domain}"
     return f"{current_app.config['BASE_URL']}/p/{publication.slug}"

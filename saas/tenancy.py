@@ -224,6 +224,10 @@ class CustomDomainMiddleware:
             self._cache[host] = (now, slug, served)
         return slug, served
 
+    def serves_host(self, host: str) -> bool:
+        """Whether `host` is served now (for links: an unserved domain gets platform links)."""
+        return self._lookup(host.lower())[1]
+
     def forget(self) -> None:
         """Drop cached lookups (after a publication changes its domain or its plan)."""
         with self._lock:

@@ -38,6 +38,17 @@ def _upgrade(client, billing) -> str:
     return billing.stripe.get(session_id)["subscription"]
 
 
+def _home_link(app, pub) -> str:
+    """Where mail and feeds send readers for the publication's home."""
+    from saas.extensions import db
+    from saas.links import publication_base_url
+    from saas.models.publications import Publication
+    from saas.tenancy import bound_to
+
+    with app.app_context(), bound_to(pub.id):
+        return publication_base_url(db.session.get(Publication, pub.id))
+
+
 def _on_domain(client, path: str):
     return client.get(path, headers={"Host": DOMAIN})
 
@@ -57,6 +68,7 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     page = _on_domain(client, f"/issues/{issue.slug}")
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
     assert "is not being served" not in client.get(settings).get_data(as_text=True)
+    assert _home_link(app, pub) == f"http://{DOMAIN}"
 
     # The plan is cancelled: Free has no custom domains.
     billing.deliver(client, billing.stripe.change_subscription(subscription_id, cancel_now=True))
@@ -75,6 +87,8 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
         "http://localhost/p/quiet/issues/a%20b%0D%0ASet-Cookie:%20x=1"
     )
     assert "Set-Cookie" not in response.headers
+    # Links in mail and feeds go to the platform address while the domain is not served.
+    assert _home_link(app, pub) == "http://localhost/p/quiet"
     # The platform address still serves it.
     page = client.get(f"/p/quiet/issues/{issue.slug}")
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
@@ -93,6 +107,7 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     _upgrade(client, billing)
     page = _on_domain(client, f"/issues/{issue.slug}")
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
+    assert _home_link(app, pub) == f"http://{DOMAIN}"
     assert "is not being served" not in client.get(settings).get_data(as_text=True)
 
 
