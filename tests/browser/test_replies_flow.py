@@ -120,10 +120,14 @@ def test_reader_replies_and_the_practitioner_answers_from_the_inbox(
     _shot(desk, artifacts, "inbox-conversation-desktop")
 
     # The answer arrives in the reader's mail, threaded under the issue they answered.
-    answer = mailbox.messages(READER)[-1]
-    assert answer["Subject"] == "Re: Rest is part of the work"
+    received = {message["Subject"]: message for message in mailbox.messages(READER)}
+    answer = received["Re: Rest is part of the work"]
     assert answer["In-Reply-To"].startswith(f"<issue-{issue.id}.sub-")
     assert EMAIL_ANSWER in answer.get_body(preferencelist=("plain",)).get_content()
+    # The public answer is announced too, without either side's words.
+    notice = received["Maya Lindqvist answered your reply to “Rest is part of the work”"]
+    notice_text = notice.get_body(preferencelist=("plain",)).get_content()
+    assert PUBLIC_ANSWER not in notice_text and "#reply-" in notice_text
 
     # The reader sees the public answer, marked as the author's.
     page.goto(issue_url)
