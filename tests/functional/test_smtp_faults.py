@@ -1,12 +1,15 @@
 """A misbehaving mail server: refusals, timeouts and dropped connections, and what we record.
 
 The server is a real aiosmtpd on loopback whose handler follows a script per recipient:
-each scripted fault is used once, in order; with none left the message is accepted.
+each scripted fault is used once, in order; with none left the message is accepted. Every
+test runs twice: against a server that answers one command at a time, and against one that
+offers PIPELINING (RFC 2920), where the envelope goes in one write.
 """
 
 from __future__ import annotations
 
 import asyncio
+import smtplib
 import threading
 import time
 from collections import defaultdict
@@ -35,7 +38,8 @@ DATA_FAULTS = {"451-data": "451 4.3.0 Try again later", "554": "554 5.7.1 Reject
 class ScriptedHandler:
     """Refuses, stalls or hangs up on a recipient as scripted; otherwise accepts."""
 
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool = False) -> None:
+        self.pipelining = pipelining
         self.script: dict[str, list[str]] = defaultdict(list)
         self.accepted: list[tuple[str, bool]] = []  # (recipient, sent with SMTPUTF8)
         self.lock = threading.Lock()
@@ -51,6 +55,12 @@ class ScriptedHandler:
             if steps and steps[0] in kinds:
                 return steps.pop(0)
         return None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         fault = self._next(address, RCPT_FAULTS)
@@ -75,9 +85,9 @@ class ScriptedHandler:
         return "250 2.0.0 Ok: queued as 4F2A"
 
 
-@pytest.fixture(scope="module")
-def faulty():
-    handler = ScriptedHandler()
+@pytest.fixture(scope="module", params=["one-by-one", "pipelining"])
+def faulty(request):
+    handler = ScriptedHandler(pipelining=request.param == "pipelining")
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
@@ -247,3 +257,24 @@ def test_an_international_address_fails_clearly_without_smtputf8(app, pub, facto
     assert rows["josé@example.org"].status == "failed"
     assert "needs SMTPUTF8" in rows["josé@example.org"].error
     assert _accepted(plain) == ["ada@example.org", "bob@example.org", "cy@example.org"]
+
+
+def test_the_envelope_goes_in_one_write_when_the_server_offers_pipelining(
+    app, pub, server, monkeypatch
+):
+    writes: list[bytes] = []
+    real_send = smtplib.SMTP.send
+
+    def spy(self, data):
+        writes.append(data.encode() if isinstance(data, str) else data)
+        return real_send(self, data)
+
+    monkeypatch.setattr(smtplib.SMTP, "send", spy)
+    rows = _rows(app, pub, _send(app, pub))
+    assert {row.status for row in rows.values()} == {"sent"}
+    envelopes = [w for w in writes if w.startswith(b"MAIL FROM:")]
+    assert len(envelopes) == 3
+    if server.pipelining:
+        assert all(w.endswith(b"\r\nDATA\r\n") and b"RCPT TO:" in w for w in envelopes)
+    else:
+        assert all(w.count(b"\r\n") == 1 for w in envelopes)
