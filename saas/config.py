@@ -186,6 +186,10 @@ def load_config() -> dict[str, Any]:
             for h in os.environ.get("PLATFORM_HOSTS", "localhost,127.0.0.1").split(",")
             if h.strip()
         ],
+        # Custom-domain verification asks this nameserver (host:port) for TXT records; empty
+        # means the system resolver. The timeout is not an environment setting (tests lower it).
+        "DNS_RESOLVER": os.environ.get("DNS_RESOLVER", "").strip(),
+        "DNS_TIMEOUT": 3.0,
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT") or ("smtp" if smtp_url else "outbox"),
         "SMTP_URL": smtp_url,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),

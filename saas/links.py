@@ -19,14 +19,17 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def _serves_custom_domain(publication: Publication) -> bool:
-    # The tenancy middleware knows (and caches) whether the domain is served now: a domain
-    # kept after a downgrade is not, and links must not point at it.
+    # A pending domain (DNS not yet checked) is never served. Past that, the tenancy
+    # middleware knows (and caches) whether the domain is served now: a domain kept after a
+    # downgrade is not, and links must not point at it.
+    if publication.custom_domain_verified_at is None:
+        return False
     domains = current_app.extensions.get("custom_domains")
     return domains is None or domains.serves_host(publication.custom_domain)
 
 
 def publication_base_url(publication: Publication) -> str:
-    """Absolute public home of a publication: its custom domain when it has one served."""
+    """Absolute public home of a publication: its custom domain when verified and served."""
     if publication.custom_domain and _serves_custom_domain(publication):
         scheme = urlsplit(current_app.config["BASE_URL"]).scheme or "https"
         return f"{scheme}://{publication.custom_domain}"

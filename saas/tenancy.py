@@ -189,7 +189,7 @@ def bind_dashboard(slug: str, user) -> Publication:
 
 
 class CustomDomainMiddleware:
-    """Serve a publication's public pages at `/` when the Host is its custom domain.
+    """Serve a publication's public pages at `/` when the Host is its verified custom domain.
 
     The path is rewritten to `/p/<slug>/...` before Flask routes it, so the same views and
     the same scoping apply. A domain the publication may not use now (its owner's plan no
@@ -209,14 +209,20 @@ class CustomDomainMiddleware:
         self.serves: Callable[[Publication], bool] = lambda publication: True
 
     def _lookup(self, host: str) -> tuple[str | None, bool]:
-        """(slug of the publication claiming `host`, whether it is served there now)."""
+        """(slug of the publication holding `host` verified, whether it is served there now).
+
+        A pending (unverified) claim is no claim: the host is unknown, as if never set.
+        """
         now = time.monotonic()
         hit = self._cache.get(host)
         if hit and now - hit[0] < self.CACHE_SECONDS:
             return hit[1], hit[2]
         with self.app.app_context():
             publication = db.session.scalar(
-                select(Publication).where(Publication.custom_domain == host)
+                select(Publication).where(
+                    Publication.custom_domain == host,
+                    Publication.custom_domain_verified_at.is_not(None),
+                )
             )
             slug = publication.slug if publication is not None else None
             served = publication is not None and bool(self.serves(publication))

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from saas.dashboard.blueprint import bp, require_owner
 from saas.dashboard.forms import InviteForm, PublicationSettingsForm
-from saas.services import billing_limits, publications
+from saas.services import billing_limits, custom_domains, publications
+
+
+def _render_settings(form: PublicationSettingsForm, plan_limit: str | None = None):
+    """The settings page, with the custom domain's DNS records and verification state."""
+    publication = g.publication
+    return render_template(
+        "dashboard/settings.html",
+        form=form,
+        plan_limit=plan_limit,
+        domain_records=custom_domains.dns_records(publication),
+        domain_taken=custom_domains.is_taken_elsewhere(publication),
+        platform_host=custom_domains.platform_host(),
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/<pub_slug>/settings", methods=["GET", "POST"])
 def settings():
+    """Edit the publication's settings; a new custom domain is stored pending."""
     require_owner()
     form = PublicationSettingsForm(obj=g.publication)
     plan_limit = None
@@ -28,12 +42,24 @@ def settings():
             form.custom_domain.errors.append(str(exc))
             plan_limit = str(exc)
         else:
-            current_app.extensions["custom_domains"].forget()
             flash("Settings saved.", "success")
             return redirect(url_for("dashboard.settings"))
-    return render_template("dashboard/settings.html", form=form, plan_limit=plan_limit), (
-        422 if form.errors else 200
-    )
+    return _render_settings(form, plan_limit)
+
+
+@bp.route("/<pub_slug>/settings/domain/check", methods=["POST"])
+def check_custom_domain():
+    """Look up the custom domain's TXT record now (CSRF is checked app-wide)."""
+    require_owner()
+    try:
+        custom_domains.verify(g.publication)
+    except custom_domains.DomainTaken:
+        flash("Another publication has already verified this domain. Choose another.", "error")
+    except custom_domains.VerificationFailed as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{g.publication.custom_domain} is verified.", "success")
+    return redirect(url_for("dashboard.settings") + "#custom-domain")
 
 
 @bp.route("/<pub_slug>/team", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.extensions import db
@@ -18,6 +18,17 @@ class Publication(db.Model):
     """A practitioner's publication: the unit of tenancy."""
 
     __tablename__ = "publications"
+    __table_args__ = (
+        # Any number of publications may claim a domain while it is pending; only one can
+        # hold it verified (saas.services.custom_domains), and only that one is served.
+        Index(
+            "uq_publications_verified_custom_domain",
+            "custom_domain",
+            unique=True,
+            sqlite_where=text("custom_domain_verified_at IS NOT NULL"),
+            postgresql_where=text("custom_domain_verified_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
@@ -29,7 +40,11 @@ class Publication(db.Model):
     accent_color: Mapped[str] = mapped_column(String(7), nullable=False, default="#2f6f5e")
     logo_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
-    custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True, nullable=True)
+    custom_domain: Mapped[str | None] = mapped_column(String(253), nullable=True, index=True)
+    # The TXT record value that proves control of custom_domain ("tend-verify=<token>"), and
+    # when it was seen; a domain is served only once verified. A new domain resets both.
+    custom_domain_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    custom_domain_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     welcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # Honoured across every worker by saas.services.throttle.
     max_send_rate: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
@@ -55,6 +70,11 @@ class Publication(db.Model):
     def is_suspended(self) -> bool:
         """Whether an operator has suspended this publication."""
         return self.suspended_at is not None
+
+    @property
+    def custom_domain_verified(self) -> bool:
+        """Whether the publication has proved it controls its custom domain."""
+        return bool(self.custom_domain) and self.custom_domain_verified_at is not None
 
 
 class Membership(db.Model):

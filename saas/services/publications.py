@@ -12,7 +12,7 @@ from saas.mail.compose import compose
 from saas.models.accounts import User
 from saas.models.base import utcnow
 from saas.models.publications import ROLE_EDITOR, ROLE_OWNER, Invitation, Membership, Publication
-from saas.services import billing_limits
+from saas.services import billing_limits, custom_domains
 from saas.services.accounts import normalize_email
 from saas.services.mailer import queue_email
 from saas.services.tokens import InvalidToken, make_token, read_token
@@ -39,8 +39,8 @@ class SlugTaken(ValueError):
     """Another publication already uses this slug."""
 
 
-class DomainTaken(ValueError):
-    """Another publication already uses this custom domain."""
+# Another publication holds this custom domain, verified (pending claims never block).
+DomainTaken = custom_domains.DomainTaken
 
 
 def slug_available(slug: str, exclude_id: int | None = None) -> bool:
@@ -54,21 +54,22 @@ def slug_available(slug: str, exclude_id: int | None = None) -> bool:
 
 
 def domain_available(domain: str, exclude_id: int | None = None) -> bool:
-    """Whether a custom domain is free to use (platform hosts never are)."""
+    """Whether a custom domain may be claimed: no platform host, not verified elsewhere."""
     if domain in current_app.config["PLATFORM_HOSTS"]:
         return False
-    query = select(Publication.id).where(Publication.custom_domain == domain)
-    if exclude_id is not None:
-        query = query.where(Publication.id != exclude_id)
-    return db.session.scalar(query) is None
+    return custom_domains.verified_holder(domain, exclude_id=exclude_id) is None
 
 
 def create_publication(owner: User, slug: str, **settings: str) -> Publication:
     """Create a publication with `owner` as its owner."""
     if not slug_available(slug):
         raise SlugTaken(slug)
-    billing_limits.check_new_publication(owner.id, settings.get("custom_domain"))
+    domain = settings.pop("custom_domain", None)
+    if domain and not domain_available(domain):
+        raise DomainTaken(domain)
+    billing_limits.check_new_publication(owner.id, domain)
     publication = Publication(slug=slug, **{k: v for k, v in settings.items() if v is not None})
+    custom_domains.claim(publication, domain)  # pending until its DNS is checked
     if not publication.author_name:
         publication.author_name = owner.name
     db.session.add(publication)
@@ -84,19 +85,24 @@ def create_publication(owner: User, slug: str, **settings: str) -> Publication:
 def update_settings(
     publication: Publication, custom_domain: str | None = None, **settings: str
 ) -> Publication:
-    """Change a publication's public settings and custom domain."""
+    """Change a publication's public settings and custom domain.
+
+    A new domain is stored pending, with a fresh verification token, and is not served until
+    its DNS is checked (saas.services.custom_domains.verify); the same domain keeps its state.
+    """
     if custom_domain and not domain_available(custom_domain, exclude_id=publication.id):
         raise DomainTaken(custom_domain)
     billing_limits.check_custom_domain(publication, custom_domain)
     for field in SETTINGS_FIELDS:
         if field in settings and settings[field] is not None:
             setattr(publication, field, settings[field])
-    publication.custom_domain = custom_domain or None
+    custom_domains.claim(publication, custom_domain)
     try:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
         raise DomainTaken(custom_domain or "") from exc
+    custom_domains.forget_cached_lookups()
     return publication
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 from tests.conftest import login, post_form
+from tests.custom_domain_helpers import mark_domain_verified
 
 DOMAIN = "quiet.example.net"
 SETTINGS = {
@@ -63,8 +64,9 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     subscription_id = _upgrade(client, billing)
     settings = f"/dashboard/{pub.slug}/settings"
     assert post_form(client, settings, SETTINGS, settings).status_code == 302
+    mark_domain_verified(app, pub.id)
 
-    # On Pro the domain serves the publication.
+    # On Pro the (verified) domain serves the publication.
     page = _on_domain(client, f"/issues/{issue.slug}")
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
     assert "is not being served" not in client.get(settings).get_data(as_text=True)
@@ -121,6 +123,7 @@ def test_a_lapsed_grace_period_stops_the_domain_too(app, client, factories, bill
     subscription_id = _upgrade(client, billing)
     settings = f"/dashboard/{pub.slug}/settings"
     assert post_form(client, settings, SETTINGS, settings).status_code == 302
+    mark_domain_verified(app, pub.id)
 
     billing.deliver(client, billing.stripe.fail_renewal(subscription_id))
     domains.forget()
@@ -134,6 +137,7 @@ def test_a_lapsed_grace_period_stops_the_domain_too(app, client, factories, bill
 
 def test_with_billing_off_a_custom_domain_is_always_served(app, client, factories, domains):
     pub = factories.publication(slug="quiet", name="Quiet Letters", custom_domain=DOMAIN)
+    mark_domain_verified(app, pub.id)
     assert app.config["STRIPE_SECRET_KEY"] == ""
     page = _on_domain(client, "/")
     assert page.status_code == 200 and "Quiet Letters" in page.get_data(as_text=True)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from saas.extensions import db
 from saas.models.publications import Membership, Publication
 from tests.conftest import login, post_form
+from tests.custom_domain_helpers import mark_domain_verified
 
 GOOD = {
     "name": "Quiet Hours",
@@ -93,12 +94,15 @@ def test_owner_edits_settings_and_sets_a_custom_domain(app, client, factories):
     with app.app_context():
         saved = db.session.get(Publication, pub.id)
         assert saved.name == "Calmer" and saved.custom_domain == "letters.example.com"
+        # Stored pending until its DNS is checked (test_custom_domain_verification).
+        assert saved.custom_domain_token and saved.custom_domain_verified_at is None
 
 
 def test_custom_domain_serves_public_pages_at_root(app, client, factories):
     pub = factories.publication(
         slug="calm", name="Calm Letters", custom_domain="letters.example.com"
     )
+    mark_domain_verified(app, pub.id)
     issue = factories.issue(pub, title="Breathing slowly", publish=True)
     home = client.get("/", headers={"Host": "letters.example.com"})
     assert home.status_code == 200
@@ -116,7 +120,8 @@ def test_custom_domain_serves_public_pages_at_root(app, client, factories):
 
 
 def test_domain_taken_by_another_publication_is_refused(app, client, factories):
-    factories.publication(slug="first", custom_domain="news.example.com")
+    first = factories.publication(slug="first", custom_domain="news.example.com")
+    mark_domain_verified(app, first.id)  # a pending claim elsewhere would not block it
     owner = factories.user(email="o@example.com")
     pub = factories.publication(owner=owner, slug="second")
     login(client, "o@example.com")
