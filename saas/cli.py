@@ -110,28 +110,33 @@ def ops_group() -> None:
     """Operator accounts."""
 
 
-@ops_group.command("grant")
-@click.argument("email")
-@with_appcontext
-def ops_grant(email: str) -> None:
-    """Give EMAIL's account the operator role (the ops console at /ops)."""
-    from saas.services.ops import set_operator
+def _operator_role_command(
+    name: str, operator: bool, help_text: str, outcome: str
+) -> click.Command:
+    """An `ops` subcommand that sets EMAIL's operator role to `operator`."""
 
-    if set_operator(email, True) is None:
-        raise click.ClickException(f"No account with the email {email}.")
-    click.echo(f"{email} is now an operator.")
+    @ops_group.command(name, help=help_text)
+    @click.argument("email")
+    @with_appcontext
+    def command(email: str) -> None:
+        from saas.services.ops import set_operator
+
+        if set_operator(email, operator) is None:
+            raise click.ClickException(f"No account with the email {email}.")
+        click.echo(f"{email} {outcome}.")
+
+    return command
 
 
-@ops_group.command("revoke")
-@click.argument("email")
-@with_appcontext
-def ops_revoke(email: str) -> None:
-    """Take the operator role away from EMAIL's account."""
-    from saas.services.ops import set_operator
-
-    if set_operator(email, False) is None:
-        raise click.ClickException(f"No account with the email {email}.")
-    click.echo(f"{email} is no longer an operator.")
+ops_grant = _operator_role_command(
+    "grant",
+    True,
+    "Give EMAIL's account the operator role (the ops console at /ops).",
+    "is now an operator",
+)
+ops_revoke = _operator_role_command(
+    "revoke", False, "Take the operator role away from EMAIL's account.", "is no longer an operator"
+)
 
 
 @click.command("grant-app-role")

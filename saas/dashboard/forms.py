@@ -55,7 +55,8 @@ class PublicationSettingsForm(FlaskForm):
     custom_domain = StringField(
         "Custom domain",
         validators=[Optional(), Length(max=253), Domain()],
-        description="Point a CNAME at Tend, then enter the domain, e.g. letters.example.com.",
+        description="Enter a domain you control, e.g. letters.example.com; Tend then shows "
+        "the DNS records that prove it is yours, and serves it once they are found.",
     )
 
     welcome_message = TextAreaField(

@@ -22,6 +22,7 @@ from saas.dashboard.import_forms import ImportForm
 from saas.models.base import utcnow
 from saas.models.subscribers import SUBSCRIBER_STATUSES
 from saas.services import exports, imports
+from saas.services import import_progress as progress_service
 from saas.tenancy import bound_to
 
 REJECTIONS_PER_PAGE = 200
@@ -83,7 +84,7 @@ def import_subscribers():
         form=form,
         recent=imports.recent_imports(g.publication),
         max_mb=current_app.config["IMPORT_MAX_BYTES"] / 1_048_576,
-        format_label=imports.format_label,
+        format_label=progress_service.format_label,
     ), (422 if form.errors else 200)
 
 
@@ -96,8 +97,8 @@ def import_status(import_id: int):
     return render_template(
         "dashboard/import_status.html",
         import_=import_,
-        progress=imports.progress(import_),
-        format_label=imports.format_label(import_),
+        progress=progress_service.progress(import_),
+        format_label=progress_service.format_label(import_),
         rejections=import_.rejections[start : start + REJECTIONS_PER_PAGE],
         page=page,
         pages=pages,
@@ -106,7 +107,7 @@ def import_status(import_id: int):
 
 @bp.route("/<pub_slug>/imports/<int:import_id>/progress")
 def import_progress(import_id: int):
-    response = jsonify(imports.progress(_import_or_404(import_id)))
+    response = jsonify(progress_service.progress(_import_or_404(import_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -65,26 +67,31 @@ def move_support_request(request_id: int):
     return _back(request_id)
 
 
+# What a practitioner can add to a request's timeline: the form that takes it, by field name.
+_TIMELINE_FORMS = {"note": NoteForm, "answer": AnswerForm}
+
+
+def _add_to_timeline(request_id: int, kind: str, add: Callable[..., object], done: str):
+    """Validate the note or answer form and `add` its text to the timeline; 422 on errors."""
+    support_request = _request_or_404(request_id)
+    form = _TIMELINE_FORMS[kind]()
+    if not form.validate_on_submit():
+        return support_detail(request_id, status=422, **{f"{kind}_form": form})
+    add(g.publication, support_request, form[kind].data, current_user)
+    flash(done, "success")
+    return _back(request_id, "#timeline")
+
+
 @bp.route("/<pub_slug>/support/<int:request_id>/notes", methods=["POST"])
 def add_support_note(request_id: int):
-    support_request = _request_or_404(request_id)
-    form = NoteForm()
-    if not form.validate_on_submit():
-        return support_detail(request_id, note_form=form, status=422)
-    support_pipeline.add_note(g.publication, support_request, form.note.data, current_user)
-    flash("Note saved.", "success")
-    return _back(request_id, "#timeline")
+    return _add_to_timeline(request_id, "note", support_pipeline.add_note, "Note saved.")
 
 
 @bp.route("/<pub_slug>/support/<int:request_id>/answer", methods=["POST"])
 def answer_support_request(request_id: int):
-    support_request = _request_or_404(request_id)
-    form = AnswerForm()
-    if not form.validate_on_submit():
-        return support_detail(request_id, answer_form=form, status=422)
-    support_pipeline.answer_by_email(g.publication, support_request, form.answer.data, current_user)
-    flash("Your answer is on its way.", "success")
-    return _back(request_id, "#timeline")
+    return _add_to_timeline(
+        request_id, "answer", support_pipeline.answer_by_email, "Your answer is on its way."
+    )
 
 
 @bp.route("/<pub_slug>/support/<int:request_id>/delete", methods=["POST"])

@@ -309,7 +309,7 @@ def test_a_waiting_import_shows_a_progress_bar_that_polls(app, client, pub):
 
 
 def test_an_interrupted_import_resumes_without_counting_its_own_rows_twice(app, pub, monkeypatch):
-    from saas.services import imports
+    from saas.services import import_run
     from worker import jobs
 
     with app.app_context(), bound_to(pub.id):
@@ -322,8 +322,8 @@ def test_an_interrupted_import_resumes_without_counting_its_own_rows_twice(app, 
         db.session.add(row)
         db.session.commit()
         import_id = row.id
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 4)
-    original_write = imports._ImportRun._write
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", 4)
+    original_write = import_run.ImportRun._write
     calls = []
 
     def crash_on_third_chunk(self, chunk):
@@ -332,14 +332,14 @@ def test_an_interrupted_import_resumes_without_counting_its_own_rows_twice(app, 
             raise RuntimeError("worker killed")
         return original_write(self, chunk)
 
-    monkeypatch.setattr(imports._ImportRun, "_write", crash_on_third_chunk)
+    monkeypatch.setattr(import_run.ImportRun, "_write", crash_on_third_chunk)
     with app.app_context(), pytest.raises(RuntimeError):
         jobs.run_import(import_id)
     halfway = latest_import(app, pub)
     # Chunks of 1 then 4 rows were committed: lines 2-6, Ada and Grace imported.
     assert (halfway.status, halfway.processed_rows, halfway.imported_count) == ("failed", 5, 2)
     assert halfway.imported_count + halfway.rejected_count == halfway.processed_rows
-    monkeypatch.setattr(imports._ImportRun, "_write", original_write)
+    monkeypatch.setattr(import_run.ImportRun, "_write", original_write)
     with app.app_context():
         jobs.run_import(import_id)
         jobs.run_import(import_id)  # a duplicate delivery of the job changes nothing

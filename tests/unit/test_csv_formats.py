@@ -10,15 +10,10 @@ import pytest
 from email_validator import EmailNotValidError, validate_email
 
 from saas.models.subscribers import ACTIVE, BOUNCED, PENDING, UNSUBSCRIBED
-from saas.services.csv_formats import (
-    NAME_MAX,
-    CsvFileError,
-    detect_layout,
-    normalize_address,
-    parse_tags,
-    parse_timestamp,
-    read_csv_file,
-)
+from saas.services.csv_formats import CsvFileError, read_csv_file
+from saas.services.csv_layouts import detect_layout
+from saas.services.csv_records import NAME_MAX, parse_tags, parse_timestamp
+from saas.services.import_addresses import normalize_address
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
 
