@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from saas.extensions import db
 from saas.models.replies import Reply
 from saas.tenancy import bound_to
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
+
+READER = "ada@example.org"
+
+
+@pytest.fixture()
+def setup(factories):
+    """Maya's "Calm Letters", its published issue "On rest", and Ada, an active reader."""
+    owner = factories.user(email="maya@example.com", name="Maya")
+    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
+    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
+    reader = factories.subscriber(pub, email=READER, name="Ada")
+    return pub, issue, reader
+
+
+@pytest.fixture()
+def owner(app, setup):
+    """A client signed in as Maya, the publication's owner."""
+    client = app.test_client()
+    login(client, "maya@example.com")
+    return client
 
 
 def request_link(client, pub, issue, email: str):

@@ -1,6 +1,8 @@
 """Readers reply by email: the HTTP endpoint and the SMTP server store private replies,
 and refuse or quarantine everything else without keeping strangers' data."""
 
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
+
 from __future__ import annotations
 
 import logging
@@ -16,11 +18,10 @@ from saas.models.replies import Reply
 from saas.models.subscribers import Subscriber
 from saas.services.reader_links import reply_address, unsubscribe_mailto
 from saas.tenancy import bound_to, cross_tenant
-from tests.reply_helpers import replies_of
+from tests.reply_helpers import READER, replies_of, setup  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inbound"
 SECRET = "inbound-test-secret"
-READER = "ada@example.org"
 
 
 @pytest.fixture()
@@ -28,15 +29,6 @@ def inbound(app):
     app.config["INBOUND_SECRET"] = SECRET
     yield
     app.config["INBOUND_SECRET"] = ""
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
 
 
 def address(app, pub, issue_id: int, subscriber_id: int) -> str:

@@ -1,32 +1,23 @@
 """Readers sign in to reply with a single-use emailed link that reveals nothing to strangers."""
 
-from __future__ import annotations
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
 
-import pytest
+from __future__ import annotations
 
 from saas.extensions import db
 from saas.models.subscribers import Subscriber
 from saas.tenancy import bound_to
 from tests.conftest import csrf_token
-from tests.reply_helpers import (
+from tests.reply_helpers import (  # noqa: F401  (fixtures)
+    READER,
     issue_page,
     post_reply,
     replies_of,
     request_link,
+    setup,
     sign_in_link,
     sign_in_reader,
 )
-
-READER = "ada@example.org"
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
 
 
 def test_sign_in_link_works_once(app, client, setup, mailbox):

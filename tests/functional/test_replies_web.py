@@ -1,5 +1,7 @@
 """Signed-in readers reply on the web: posting, threads, editing, deleting, limits, erasure."""
 
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,15 +17,15 @@ from saas.page_cache import PublicPageCache
 from saas.services import replies as reply_service
 from saas.tenancy import bound_to
 from tests.conftest import csrf_token
-from tests.reply_helpers import (
+from tests.reply_helpers import (  # noqa: F401  (fixtures)
+    READER,
     issue_page,
     post_reply,
     replies_of,
     request_link,
+    setup,
     sign_in_reader,
 )
-
-READER = "ada@example.org"
 
 
 def _page_cache(app):
@@ -31,15 +33,6 @@ def _page_cache(app):
     while not isinstance(layer, PublicPageCache):
         layer = layer.wsgi_app if hasattr(layer, "wsgi_app") else layer.app
     return layer
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
 
 
 def test_reader_signs_in_by_emailed_link_and_replies(app, client, setup, mailbox):

@@ -1,39 +1,22 @@
 """When the author answers a reader's reply on the issue's page, the reader hears about it by
 email, with a link to the answer, unless they turned that off, left or were erased."""
 
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
+
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from saas.extensions import db
 from saas.models.publications import Publication
 from saas.models.subscribers import Subscriber
 from saas.services import subscribers
 from saas.tenancy import bound_to
-from tests.conftest import csrf_token, login
-from tests.reply_helpers import replies_of
+from tests.conftest import csrf_token
+from tests.reply_helpers import READER, owner, replies_of, setup  # noqa: F401  (fixtures)
 
-READER = "ada@example.org"
 QUESTION = "Is it normal to feel this anxious after the session?"
 ANSWER = "Very normal. Be gentle with yourself this week."
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
-
-
-@pytest.fixture()
-def owner(app, setup):
-    client = app.test_client()
-    login(client, "maya@example.com")
-    return client
 
 
 def _answer(owner, pub, reply_id: int, how: str = "public", body: str = ANSWER):

@@ -2,6 +2,8 @@
 the words, keys rotate, the inbox search still finds them, and migration 0009 converts the
 rows already stored (and back)."""
 
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
+
 from __future__ import annotations
 
 import pytest
@@ -17,21 +19,11 @@ from saas.services import reply_queries, subscribers
 from saas.services.reader_links import reply_address
 from saas.tenancy import bound_to
 from tests.conftest import USING_POSTGRES, login
-from tests.reply_helpers import issue_page, replies_of
+from tests.reply_helpers import READER, issue_page, replies_of, setup  # noqa: F401  (fixtures)
 
-READER = "ada@example.org"
 WEB_WORDS = "Since the diagnosis I have been sleeping badly"
 MAIL_WORDS = "My therapist suggested I stop the medication"
 MAIL_SUBJECT = "About my panic attacks"
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
 
 
 def _email_reply(app, pub, issue, reader) -> int:

@@ -1,6 +1,8 @@
 """The practitioner's inbox: every reply in one place, filters, conversations, answers,
 blocking, counts, and notifications (at once or as a daily digest)."""
 
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -14,25 +16,7 @@ from saas.services import reply_digest
 from saas.services.reader_links import reply_address
 from saas.tenancy import bound_to
 from tests.conftest import csrf_token, login
-from tests.reply_helpers import issue_page, replies_of
-
-READER = "ada@example.org"
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
-
-
-@pytest.fixture()
-def owner(app, setup):
-    client = app.test_client()
-    login(client, "maya@example.com")
-    return client
+from tests.reply_helpers import READER, issue_page, owner, replies_of, setup  # noqa: F401  (fixtures)
 
 
 def _email_reply(app, pub, issue, reader, text: str, message_id: str) -> Reply:

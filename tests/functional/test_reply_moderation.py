@@ -1,25 +1,14 @@
 """Each moderation setting decides where a reader's web reply goes; the practitioner moderates."""
 
-from __future__ import annotations
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
 
-import pytest
+from __future__ import annotations
 
 from saas.extensions import db
 from saas.models.publications import Publication
 from saas.tenancy import bound_to
 from tests.conftest import csrf_token, login, post_form
-from tests.reply_helpers import issue_page, post_reply, replies_of, sign_in_reader
-
-READER = "ada@example.org"
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
+from tests.reply_helpers import READER, issue_page, post_reply, replies_of, setup, sign_in_reader  # noqa: F401  (fixtures)
 
 
 def set_mode(app, pub, mode: str) -> None:

@@ -1,32 +1,22 @@
 """An issue's public thread is shown 50 conversations at a time, with older/newer links that
 name a reply (keyset pagination), so an issue with thousands of replies stays quick."""
 
+# ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
+
 from __future__ import annotations
 
 import re
 import time
 from datetime import timedelta
 
-import pytest
-
 from saas.extensions import db
 from saas.models.base import utcnow
 from saas.models.replies import HIDDEN, PUBLIC, Reply
 from saas.services.reply_threads import THREADS_PER_PAGE
 from saas.tenancy import bound_to
-from tests.reply_helpers import issue_page, post_reply, sign_in_reader
+from tests.reply_helpers import READER, issue_page, post_reply, setup, sign_in_reader  # noqa: F401  (fixtures)
 
-READER = "ada@example.org"
 THREAD_RE = re.compile(r'<li class="reply-thread">\s*<article class="reply[^"]*" id="reply-(\d+)"')
-
-
-@pytest.fixture()
-def setup(factories):
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters", author_name="Maya")
-    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
-    reader = factories.subscriber(pub, email=READER, name="Ada")
-    return pub, issue, reader
 
 
 def _bulk_replies(app, pub, issue, reader, count: int, status: str = PUBLIC) -> list[int]:
