@@ -7,7 +7,7 @@ the calling process, through the same RQ job machinery the Redis workers use.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -69,3 +69,18 @@ def enqueue_in(
     if not isinstance(delay, timedelta):
         delay = timedelta(seconds=delay)
     return get_queue(queue).enqueue_in(delay, path, *args, **options)
+
+
+def schedule_next_run(path: str, job_id_prefix: str, after: timedelta) -> str | None:
+    """Put the next run of a self-rescheduling job on RQ's scheduler; returns its job id.
+
+    The id names the day it runs, so starting the chain twice on one day still leaves one
+    chain, and the running job never shares an id with the one it schedules. None in the
+    embedded default, where `flask serve`'s scheduler thread runs such work.
+    """
+    if is_embedded():
+        return None
+    when = datetime.now(UTC) + after
+    job_id = f"{job_id_prefix}{when:%Y-%m-%d}"
+    get_queue("default").enqueue_at(when, path, job_id=job_id)
+    return job_id

@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from saas.extensions import db
 from saas.models.base import utcnow
 from saas.models.billing import StripeEvent
-from saas.queue import get_queue, is_embedded
+from saas.queue import schedule_next_run
 
 # Stripe retries a webhook delivery for up to three days; keep a day more than that.
 MIN_RETENTION_DAYS = 4
@@ -62,13 +62,5 @@ def purge_processed(now: datetime | None = None) -> int:
 
 
 def schedule_next_purge(after: timedelta = timedelta(days=1)) -> str | None:
-    """Put the next purge on RQ's scheduler; returns its job id (None when embedded).
-
-    The id names the day it runs, so starting the chain twice on one day leaves one chain.
-    """
-    if is_embedded():
-        return None
-    when = utcnow() + after
-    job_id = f"{PURGE_JOB_ID_PREFIX}{when:%Y-%m-%d}"
-    get_queue("default").enqueue_at(when, PURGE_JOB, job_id=job_id)
-    return job_id
+    """Put the next purge on RQ's scheduler; returns its job id (None when embedded)."""
+    return schedule_next_run(PURGE_JOB, PURGE_JOB_ID_PREFIX, after)

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from saas.extensions import db
 from saas.models.base import utcnow
 from saas.models.support import FINISHED_STAGES, SupportEvent, SupportForm, SupportRequest
-from saas.queue import get_queue, is_embedded
+from saas.queue import schedule_next_run
 from saas.tenancy import bound_to, cross_tenant
 
 DEFAULT_RETENTION_MONTHS = 12
@@ -81,14 +81,5 @@ def purge_expired(now: datetime | None = None) -> int:
 
 
 def schedule_next_purge(after: timedelta = timedelta(days=1)) -> str | None:
-    """Put the next purge on RQ's scheduler; returns its job id (None when embedded).
-
-    The id names the day it runs, so starting the chain twice on one day still leaves one
-    chain, and the running job never shares an id with the one it schedules.
-    """
-    if is_embedded():
-        return None
-    when = utcnow() + after
-    job_id = f"{PURGE_JOB_ID_PREFIX}{when:%Y-%m-%d}"
-    get_queue("default").enqueue_at(when, PURGE_JOB, job_id=job_id)
-    return job_id
+    """Put the next purge on RQ's scheduler; returns its job id (None when embedded)."""
+    return schedule_next_run(PURGE_JOB, PURGE_JOB_ID_PREFIX, after)
