@@ -25,6 +25,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(purge_stripe_events_command)
 
 
+def echo_next_run(job_id: str | None) -> None:
+    """Say where a self-rescheduling job's next run went (nothing when embedded)."""
+    if job_id:
+        click.echo(f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself).")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -162,11 +168,7 @@ def reply_digest_command(schedule: bool) -> None:
 
     click.echo(f"Sent {send_reply_digests()} reply digest(s).")
     if schedule:
-        job_id = schedule_next_run()
-        if job_id:
-            click.echo(
-                f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself)."
-            )
+        echo_next_run(schedule_next_run())
 
 
 @click.command("purge-stripe-events")
@@ -178,8 +180,4 @@ def purge_stripe_events_command(schedule: bool) -> None:
 
     click.echo(f"Purged {purge_processed()} processed Stripe event(s) past retention.")
     if schedule:
-        job_id = schedule_next_purge()
-        if job_id:
-            click.echo(
-                f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself)."
-            )
+        echo_next_run(schedule_next_purge())

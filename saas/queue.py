@@ -71,16 +71,19 @@ def enqueue_in(
     return get_queue(queue).enqueue_in(delay, path, *args, **options)
 
 
-def schedule_next_run(path: str, job_id_prefix: str, after: timedelta) -> str | None:
+def schedule_next_run(
+    path: str, job_id_prefix: str, after: timedelta, period: str = "%Y-%m-%d"
+) -> str | None:
     """Put the next run of a self-rescheduling job on RQ's scheduler; returns its job id.
 
-    The id names the day it runs, so starting the chain twice on one day still leaves one
-    chain, and the running job never shares an id with the one it schedules. None in the
-    embedded default, where `flask serve`'s scheduler thread runs such work.
+    The id names the period (`period`, a strftime format: the day by default) it runs in, so
+    starting the chain twice in one period still leaves one chain, and the running job never
+    shares an id with the one it schedules. None in the embedded default, where
+    `flask serve`'s scheduler thread runs such work.
     """
     if is_embedded():
         return None
     when = datetime.now(UTC) + after
-    job_id = f"{job_id_prefix}{when:%Y-%m-%d}"
+    job_id = f"{job_id_prefix}{when.strftime(period)}"
     get_queue("default").enqueue_at(when, path, job_id=job_id)
     return job_id

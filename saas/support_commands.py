@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from saas.cli import echo_next_run
+
 
 @click.command("rotate-key")
 @click.option(
@@ -60,8 +62,4 @@ def purge_support_command(schedule: bool) -> None:
 
     click.echo(f"Purged {purge_expired()} support request(s) past retention.")
     if schedule:
-        job_id = schedule_next_purge()
-        if job_id:
-            click.echo(
-                f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself)."
-            )
+        echo_next_run(schedule_next_purge())

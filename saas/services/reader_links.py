@@ -34,17 +34,23 @@ def unsubscribe_url(publication: Publication, subscriber_id: int) -> str:
     return absolute_public_url(publication, "public.unsubscribe", token=token)
 
 
+def _mailto(token: str, domain: str) -> str:
+    return f"mailto:unsubscribe+{token}@{domain}?subject=unsubscribe"
+
+
+def _reply_to(issue_id: int, subscriber_id: int, domain: str) -> str:
+    return f"reply+{sign_ids(REPLY, issue_id, subscriber_id)}@{domain}"
+
+
 def unsubscribe_mailto(publication: Publication, subscriber_id: int) -> str:
     """The mailto: alternative in List-Unsubscribe."""
-    domain = current_app.config["INBOUND_EMAIL_DOMAIN"]
     token = unsubscribe_token(publication.id, subscriber_id)
-    return f"mailto:unsubscribe+{token}@{domain}?subject=unsubscribe"
+    return _mailto(token, current_app.config["INBOUND_EMAIL_DOMAIN"])
 
 
 def reply_address(publication: Publication, issue_id: int, subscriber_id: int) -> str:
     """Reply-To for an issue email: routes the reader's answer back into the product."""
-    domain = current_app.config["INBOUND_EMAIL_DOMAIN"]
-    return f"reply+{sign_ids(REPLY, issue_id, subscriber_id)}@{domain}"
+    return _reply_to(issue_id, subscriber_id, current_app.config["INBOUND_EMAIL_DOMAIN"])
 
 
 def read_reply_address(local_part: str) -> tuple[int, int] | None:
@@ -78,11 +84,8 @@ class IssueLinks:
     def unsubscribe(self, subscriber_id: int) -> tuple[str, str]:
         """The reader's one-click unsubscribe link and its mailto: alternative."""
         token = unsubscribe_token(self.publication_id, subscriber_id)
-        return (
-            f"{self._url_head}{token}{self._url_tail}",
-            f"mailto:unsubscribe+{token}@{self._domain}?subject=unsubscribe",
-        )
+        return f"{self._url_head}{token}{self._url_tail}", _mailto(token, self._domain)
 
     def reply_to(self, subscriber_id: int) -> str:
         """The reader's Reply-To address for this issue."""
-        return f"reply+{sign_ids(REPLY, self.issue_id, subscriber_id)}@{self._domain}"
+        return _reply_to(self.issue_id, subscriber_id, self._domain)

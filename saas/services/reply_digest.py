@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from saas import queue
 from saas.extensions import db
 from saas.links import external_url
 from saas.mail.compose import compose
@@ -23,7 +24,6 @@ from saas.models.base import utcnow
 from saas.models.issues import Issue
 from saas.models.publications import Publication
 from saas.models.replies import NOTIFY_DAILY, Reply
-from saas.queue import get_queue, is_embedded
 from saas.services.reply_mail import conversation_url, owner_addresses
 from saas.tenancy import bound_to
 
@@ -116,13 +116,5 @@ def send_reply_digests(now: datetime | None = None) -> int:
 
 
 def schedule_next_run(after: timedelta = timedelta(hours=1)) -> str | None:
-    """Put the next hourly run on RQ's scheduler; returns its job id (None when embedded).
-
-    The id names the hour it runs, so starting the chain twice still leaves one chain.
-    """
-    if is_embedded():
-        return None
-    when = utcnow() + after
-    job_id = f"{DIGEST_JOB_ID_PREFIX}{when:%Y-%m-%dT%H}"
-    get_queue("default").enqueue_at(when, DIGEST_JOB, job_id=job_id)
-    return job_id
+    """Put the next hourly run on RQ's scheduler; returns its job id (None when embedded)."""
+    return queue.schedule_next_run(DIGEST_JOB, DIGEST_JOB_ID_PREFIX, after, "%Y-%m-%dT%H")
