@@ -143,11 +143,11 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
     from flask_migrate import upgrade
 
     from saas import create_app
-    from saas.extensions import db
-    from saas.models.accounts import User
-    from saas.services import exports, imports
-    from saas.services.publications import create_publication
-    from saas.tenancy import bound_to
+    from saas.accounts.models import User
+    from saas.audience import exports, imports
+    from saas.core.extensions import db
+    from saas.core.tenancy import bound_to
+    from saas.publishing.publications import create_publication
 
     app = create_app(
         {

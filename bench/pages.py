@@ -177,12 +177,12 @@ def seed(database_url: str) -> tuple[str, str]:
     from sqlalchemy import text
 
     from saas import create_app
-    from saas.extensions import db
-    from saas.models.accounts import User
-    from saas.services import issues as issue_service
-    from saas.services.passwords import hash_password
-    from saas.services.publications import create_publication
-    from saas.tenancy import bound_to
+    from saas.accounts.models import User
+    from saas.accounts.passwords import hash_password
+    from saas.core.extensions import db
+    from saas.core.tenancy import bound_to
+    from saas.publishing import issues as issue_service
+    from saas.publishing.publications import create_publication
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     rng = random.Random(1000)

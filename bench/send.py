@@ -135,15 +135,15 @@ def seed(app, readers: int) -> tuple[int, int]:
     from flask_migrate import upgrade
     from sqlalchemy import insert, text, update
 
-    from saas.extensions import db
-    from saas.models.accounts import User
-    from saas.models.base import utcnow
-    from saas.models.publications import Publication
-    from saas.models.subscribers import Subscriber
-    from saas.services import issues as issue_service
-    from saas.services.passwords import hash_password
-    from saas.services.publications import create_publication
-    from saas.tenancy import bound_to
+    from saas.accounts.models import User
+    from saas.accounts.passwords import hash_password
+    from saas.audience.models import Subscriber
+    from saas.core.extensions import db
+    from saas.core.model_base import utcnow
+    from saas.core.tenancy import bound_to
+    from saas.publishing import issues as issue_service
+    from saas.publishing.models import Publication
+    from saas.publishing.publications import create_publication
 
     with app.app_context():
         upgrade()
@@ -189,12 +189,12 @@ def seed(app, readers: int) -> tuple[int, int]:
 
 def bare_smtplib(app, sink: Sink, publication_id: int, issue_id: int, n: int) -> float:
     """N messages, personalised beforehand, over one connection; returns emails/s."""
-    from saas.extensions import db
+    from saas.billing.paid_mail import issue_message
+    from saas.core.extensions import db
+    from saas.core.tenancy import bound_to
     from saas.mail.newsletter import Recipient
-    from saas.models.issues import Issue
-    from saas.models.publications import Publication
-    from saas.services.paid_mail import issue_message
-    from saas.tenancy import bound_to
+    from saas.publishing.issue_models import Issue
+    from saas.publishing.models import Publication
 
     with app.app_context(), bound_to(publication_id):
         message = issue_message(
@@ -230,7 +230,7 @@ def start_workers(count: int, env: dict[str, str], workdir: Path) -> list[subpro
 def wait_for_workers(app, count: int) -> None:
     from rq import Worker
 
-    from saas.queue import get_connection
+    from saas.core.queue import get_connection
 
     deadline = time.monotonic() + 60
     with app.app_context():
@@ -242,12 +242,12 @@ def wait_for_workers(app, count: int) -> None:
 
 def tend_send(app, sink: Sink, publication_id: int, issue_id: int, n: int) -> tuple[float, float]:
     """One send through the workers; returns (emails/s to the last acceptance, s to 'done')."""
-    from saas.extensions import db
-    from saas.models.deliveries import Send
-    from saas.models.issues import Issue
-    from saas.models.publications import Publication
-    from saas.services import sending
-    from saas.tenancy import bound_to
+    from saas.core.extensions import db
+    from saas.core.tenancy import bound_to
+    from saas.delivery import sending
+    from saas.delivery.models import Send
+    from saas.publishing.issue_models import Issue
+    from saas.publishing.models import Publication
 
     before, _ = sink.read()
     started = time.time()
@@ -328,7 +328,7 @@ def main(argv: list[str]) -> int:
                     print(f"worker {worker.pid} did not stop in 30 s: killed", file=sys.stderr)
                     worker.kill()
             with app.app_context():
-                from saas.extensions import db
+                from saas.core.extensions import db
 
                 db.session.remove()
                 db.engine.dispose()

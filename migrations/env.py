@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import create_engine
 
 from saas import models  # noqa: F401  (registers every table on db.metadata)
-from saas.extensions import db
+from saas.core.extensions import db
 
 config = context.config
 if config.config_file_name is not None:

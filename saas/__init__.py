@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config, observability, extensions, blueprints, error pages, CLI."""
-    from saas.config import INSTANCE_DIR, load_config
+    from saas.core.config import INSTANCE_DIR, load_config
 
     app = Flask(
         __name__,
@@ -25,18 +25,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
 
-    from saas import observability
+    from saas.core import observability
 
     observability.init_app(app)
     register_extensions(app)
     register_blueprints(app)
 
-    from saas import errors, security_headers
+    from saas.core import errors, security_headers
 
     errors.init_app(app)
     security_headers.init_app(app)
 
-    from saas import cli
+    from saas.site import cli
 
     cli.init_app(app)
     return app
@@ -45,9 +45,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the tenancy hooks to the app."""
     from saas import models  # noqa: F401  (complete metadata for Alembic)
-    from saas.extensions import csrf, db, limiter, login_manager, migrate
-    from saas.page_cache import PublicPageCache
-    from saas.tenancy import CustomDomainMiddleware, install_session_hooks
+    from saas.core.extensions import csrf, db, limiter, login_manager, migrate
+    from saas.core.page_cache import PublicPageCache
+    from saas.core.tenancy import CustomDomainMiddleware, install_session_hooks
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -77,21 +77,21 @@ def register_extensions(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from saas.auth.loader import load_user
+    from saas.accounts.loader import load_user
 
     login_manager.user_loader(load_user)
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach every feature's blueprint."""
-    from saas.auth import two_factor_views  # noqa: F401  (adds routes to auth)
-    from saas.auth.views import bp as auth_bp
+    from saas.accounts import two_factor_views  # noqa: F401  (adds routes to auth)
+    from saas.accounts.views import bp as auth_bp
     from saas.billing.views import bp as billing_bp
-    from saas.dashboard.views import bp as dashboard_bp
-    from saas.health import bp as health_bp
-    from saas.inbound.views import bp as inbound_bp
+    from saas.core.health import bp as health_bp
+    from saas.dashboard_routes import bp as dashboard_bp
     from saas.ops.views import bp as ops_bp
-    from saas.public.views import bp as public_bp
+    from saas.public_routes import bp as public_bp
+    from saas.replies.inbound_views import bp as inbound_bp
     from saas.site.views import bp as site_bp
 
     app.register_blueprint(health_bp)
@@ -103,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(inbound_bp)
 
-    from saas import templating
+    from saas.core import templating
 
     templating.init_app(app)
 

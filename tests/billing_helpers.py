@@ -16,11 +16,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.billing import ConnectedAccount, PaidTier
-from saas.models.publications import Publication
-from saas.services import paid_tiers
-from saas.tenancy import bound_to
+from saas.billing import paid_tiers
+from saas.billing.models import ConnectedAccount, PaidTier
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
 from tests.conftest import drain_jobs
 from tests.stripe_standin import StripeStandIn, new_id, sign
 
@@ -151,7 +151,7 @@ def billing(app: Flask, stripe_server: StripeStandIn) -> Iterator[Billing]:
         PLATFORM_FEE_PERCENT=0.0,
         BILLING_GRACE_DAYS=7,
     )
-    from saas.services import plan_billing
+    from saas.billing import plan_billing
 
     plan_billing._price_labels.clear()
     yield setup
@@ -171,8 +171,8 @@ def age_payment_failures(app: Flask, model, days: int, publication_id: int | Non
     """Pretend the first failed renewal of every `model` row happened `days` ago."""
     from datetime import timedelta
 
-    from saas.models.base import utcnow
-    from saas.tenancy import cross_tenant
+    from saas.core.model_base import utcnow
+    from saas.core.tenancy import cross_tenant
 
     with app.app_context(), cross_tenant():
         for row in db.session.scalars(select(model).where(model.payment_failed_at.is_not(None))):

@@ -22,7 +22,7 @@ from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from saas import create_app  # noqa: E402
-from saas.extensions import db, limiter  # noqa: E402
+from saas.core.extensions import db, limiter  # noqa: E402
 from tests.factories import Factories  # noqa: E402
 from tests.smtp_sink import SmtpSink  # noqa: E402
 
@@ -111,7 +111,7 @@ def clean_state(request, smtp_sink: SmtpSink) -> Iterator[None]:
     _wipe(application)
     smtp_sink.clear()
     with application.app_context():
-        from saas.queue import get_connection
+        from saas.core.queue import get_connection
 
         get_connection().flushdb()
     limiter.reset()
@@ -132,7 +132,7 @@ def factories(app: Flask) -> Factories:
 def drain_jobs(app: Flask) -> None:
     """Run every queued job to completion (a burst RQ worker when Redis is real)."""
     with app.app_context():
-        from saas.queue import QUEUE_NAMES, get_connection, is_embedded
+        from saas.core.queue import QUEUE_NAMES, get_connection, is_embedded
 
         if is_embedded():
             return  # jobs already ran synchronously when enqueued

@@ -27,9 +27,9 @@ def mark_domain_verified(app, publication_id: int) -> None:
     For tests about what a verified domain does (serving, links, billing); the check itself is
     exercised against a real DNS server in test_custom_domain_verification.
     """
-    from saas.extensions import db
-    from saas.models.base import utcnow
-    from saas.models.publications import Publication
+    from saas.core.extensions import db
+    from saas.core.model_base import utcnow
+    from saas.publishing.models import Publication
 
     with app.app_context():
         publication = db.session.get(Publication, publication_id)

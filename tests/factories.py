@@ -10,17 +10,17 @@ import contextlib
 import functools
 import itertools
 
-from saas.extensions import db
-from saas.models.accounts import User
-from saas.models.base import TenantScoped, utcnow
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.models.support import SupportRequest
-from saas.services import issues as issue_service
-from saas.services import publications
-from saas.services.passwords import hash_password
-from saas.tenancy import bound_to
+from saas.accounts.models import User
+from saas.accounts.passwords import hash_password
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.model_base import TenantScoped, utcnow
+from saas.core.tenancy import bound_to
+from saas.publishing import issues as issue_service
+from saas.publishing import publications
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
+from saas.support.models import SupportRequest
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -114,7 +114,8 @@ class Factories:
         self, publication: Publication, email: str | None = None, message: str | None = None, **kw
     ) -> SupportRequest:
         """A reader's support request, submitted through the intake service (mail queued)."""
-        from saas.services import support_forms, support_intake
+        from saas.support import form_settings as support_forms
+        from saas.support import intake as support_intake
 
         n = next(_seq)
         publication = db.session.get(Publication, publication.id)
@@ -143,7 +144,7 @@ class Factories:
         **kw,
     ):
         """A reader's web reply through the service; `status` overrides where it landed."""
-        from saas.services import replies
+        from saas.replies import posting as replies
 
         with bound_to(publication.id):
             row = replies.post_reply(
@@ -163,7 +164,7 @@ class Factories:
     def paid_tier(self, publication: Publication, name: str = "Supporter", **kw):
         """A paid tier row with made-up Stripe ids (no Stripe call; see tests/billing_helpers
         for tiers made through Stripe)."""
-        from saas.models.billing import PaidTier
+        from saas.billing.models import PaidTier
 
         n = next(_seq)
         row = PaidTier(

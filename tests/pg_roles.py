@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from saas.config import sqlalchemy_url
-from saas.db_roles import grant_app_role
+from saas.core.config import sqlalchemy_url
+from saas.core.db_roles import grant_app_role
 
 OWNER_ROLE = "tend_test_owner"
 APP_ROLE = "tend_test_app"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.replies import Reply
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.replies.models import Reply
 from tests.conftest import csrf_token, login
 
 READER = "ada@example.org"

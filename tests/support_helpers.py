@@ -8,11 +8,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.models.support import SupportEvent, SupportRequest
-from saas.public.support_guard import start_token
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
+from saas.support.guard import start_token
+from saas.support.models import SupportEvent, SupportRequest
 
 MESSAGE = "Since the retreat I have trouble sleeping and I keep thinking about my father."
 
@@ -87,7 +87,7 @@ def html_of(message) -> str:
 
 def configure_form(app: Flask, publication: Publication, fields: list | None = None, **settings):
     """Save the publication's support form settings as its owner would."""
-    from saas.services import support_forms
+    from saas.support import form_settings as support_forms
 
     with app.app_context(), bound_to(publication.id):
         pub = db.session.get(Publication, publication.id)

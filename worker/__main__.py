@@ -6,7 +6,7 @@ import sys
 
 from rq import SimpleWorker, Worker
 
-from saas.queue import QUEUE_NAMES, get_connection
+from saas.core.queue import QUEUE_NAMES, get_connection
 from worker.app import get_app
 
 

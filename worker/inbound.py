@@ -3,7 +3,7 @@
 For self-hosters whose INBOUND_EMAIL_DOMAIN's MX points here. Recipients are checked at RCPT:
 only addresses on that domain carrying a genuine reply or unsubscribe token are accepted, so
 mail for anyone else is refused before its content is even sent. Each accepted message goes
-to saas.services.inbound.receive_inbound in a worker thread with its own app context.
+to saas.replies.inbound.receive_inbound in a worker thread with its own app context.
 Messages over INBOUND_MAX_BYTES are refused by the server (552).
 """
 
@@ -26,8 +26,8 @@ class InboundHandler:
         self.app = app
 
     def _known_recipient(self, address: str) -> bool:
-        from saas.services.inbound import find_token
-        from saas.services.reader_links import read_reply_address, read_unsubscribe_token
+        from saas.audience.reader_links import read_reply_address, read_unsubscribe_token
+        from saas.replies.inbound import find_token
 
         with self.app.app_context():
             found = find_token([address], self.app.config["INBOUND_EMAIL_DOMAIN"])
@@ -39,7 +39,7 @@ class InboundHandler:
             return read_unsubscribe_token(value) is not None
 
     def _receive(self, raw: bytes, recipients: list[str]) -> str:
-        from saas.services.inbound import receive_inbound
+        from saas.replies.inbound import receive_inbound
 
         with self.app.app_context():
             result = receive_inbound(raw, recipients)

@@ -36,7 +36,7 @@ def publish_due_issues() -> int:
     """Publish every scheduled issue whose time has come."""
 
     def go() -> int:
-        from saas.services.issues import publish_due_issues as publish
+        from saas.publishing.issues import publish_due_issues as publish
 
         return publish()
 
@@ -47,10 +47,10 @@ def run_import(import_id: int) -> None:
     """Import a practitioner's subscriber CSV; resumes after the last committed chunk."""
 
     def go() -> None:
-        from saas.extensions import db
-        from saas.models.publications import Publication
-        from saas.services import imports
-        from saas.tenancy import bound_to
+        from saas.audience import imports
+        from saas.core.extensions import db
+        from saas.core.tenancy import bound_to
+        from saas.publishing.models import Publication
 
         publication_id = imports.publication_id_of(import_id)
         if publication_id is None:
@@ -65,7 +65,7 @@ def start_send(send_id: int) -> None:
     """Fan an issue's send out: one delivery per active reader, batch jobs to send them."""
 
     def go() -> None:
-        from saas.services.send_batches import fan_out
+        from saas.delivery.batches import fan_out
 
         fan_out(send_id)
 
@@ -76,7 +76,7 @@ def send_batch(send_id: int, first_delivery_id: int, last_delivery_id: int) -> i
     """Send one batch of a send's deliveries (ids in the inclusive range) over one connection."""
 
     def go() -> int:
-        from saas.services.send_batches import send_batch as send
+        from saas.delivery.batches import send_batch as send
 
         return send(send_id, first_delivery_id, last_delivery_id)
 
@@ -87,7 +87,7 @@ def watch_send(send_id: int) -> None:
     """Reconcile a send in progress; re-schedules itself until the send is done."""
 
     def go() -> None:
-        from saas.services.send_upkeep import watch_send as watch
+        from saas.delivery.upkeep import watch_send as watch
 
         watch(send_id)
 
@@ -98,7 +98,7 @@ def start_due_sends() -> int:
     """Start every scheduled send whose time has come."""
 
     def go() -> int:
-        from saas.services.sending import start_due_sends as start
+        from saas.delivery.sending import start_due_sends as start
 
         return start()
 
@@ -106,13 +106,13 @@ def start_due_sends() -> int:
 
 
 def _support_mail(publication_id: int, object_id: int, send_name: str) -> bool:
-    """Run one of saas.services.support_mail's senders for a publication (ids only)."""
+    """Run one of saas.support.mail's senders for a publication (ids only)."""
 
     def go() -> bool:
-        from saas.extensions import db
-        from saas.models.publications import Publication
-        from saas.services import support_mail
-        from saas.tenancy import bound_to
+        from saas.core.extensions import db
+        from saas.core.tenancy import bound_to
+        from saas.publishing.models import Publication
+        from saas.support import mail as support_mail
 
         publication = db.session.get(Publication, publication_id)
         if publication is None:
@@ -142,7 +142,7 @@ def purge_support_requests() -> int:
     """Delete closed support requests past retention in every publication; runs daily."""
 
     def go() -> int:
-        from saas.services.support_retention import purge_expired, schedule_next_purge
+        from saas.support.retention import purge_expired, schedule_next_purge
 
         try:
             return purge_expired()
@@ -156,7 +156,7 @@ def process_stripe_event(event_id: str) -> bool:
     """Apply one stored Stripe webhook event; failures raise so RQ retries and Sentry hears."""
 
     def go() -> bool:
-        from saas.services.stripe_webhooks import process
+        from saas.billing.stripe_webhooks import process
 
         return process(event_id)
 
@@ -164,13 +164,13 @@ def process_stripe_event(event_id: str) -> bool:
 
 
 def _reply_mail(publication_id: int, reply_id: int, send_name: str) -> bool:
-    """Run one of saas.services.reply_mail's senders for a publication (ids only)."""
+    """Run one of saas.replies.mail's senders for a publication (ids only)."""
 
     def go() -> bool:
-        from saas.extensions import db
-        from saas.models.publications import Publication
-        from saas.services import reply_mail
-        from saas.tenancy import bound_to
+        from saas.core.extensions import db
+        from saas.core.tenancy import bound_to
+        from saas.publishing.models import Publication
+        from saas.replies import mail as reply_mail
 
         publication = db.session.get(Publication, publication_id)
         if publication is None:
@@ -195,8 +195,8 @@ def send_reply_digests() -> int:
     """Send the daily reply digests that are due; runs hourly and schedules its next run."""
 
     def go() -> int:
-        from saas.services.reply_digest import schedule_next_run
-        from saas.services.reply_digest import send_reply_digests as send
+        from saas.replies.digest import schedule_next_run
+        from saas.replies.digest import send_reply_digests as send
 
         try:
             return send()
@@ -212,8 +212,8 @@ def cancel_erased_reader_subscription(
     """Cancel at Stripe, now, a subscription whose reader was erased; raises so RQ retries."""
 
     def go() -> bool:
-        from saas.services.paid_reader_erasure import cancel_subscription
-        from saas.tenancy import bound_to
+        from saas.billing.reader_erasure import cancel_subscription
+        from saas.core.tenancy import bound_to
 
         with bound_to(publication_id):  # names the tenant in error reports
             return cancel_subscription(account_id, subscription_id)
@@ -225,7 +225,7 @@ def purge_stripe_events() -> int:
     """Delete processed Stripe webhook events past retention; runs daily."""
 
     def go() -> int:
-        from saas.services.stripe_event_retention import purge_processed, schedule_next_purge
+        from saas.billing.event_retention import purge_processed, schedule_next_purge
 
         try:
             return purge_processed()
@@ -239,10 +239,10 @@ def send_reply_answer_notice(publication_id: int, reply_id: int) -> bool:
     """Tell a reader the author answered their reply on the issue's page (once per answer)."""
 
     def go() -> bool:
-        from saas.extensions import db
-        from saas.models.publications import Publication
-        from saas.services.reply_notices import send_answer_notice
-        from saas.tenancy import bound_to
+        from saas.core.extensions import db
+        from saas.core.tenancy import bound_to
+        from saas.publishing.models import Publication
+        from saas.replies.notices import send_answer_notice
 
         publication = db.session.get(Publication, publication_id)
         if publication is None:

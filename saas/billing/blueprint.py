@@ -15,7 +15,7 @@ bp = Blueprint("billing", __name__, url_prefix="/billing")
 @bp.record_once
 def _register_app_hooks(state) -> None:
     from saas.billing import csp, templating
-    from saas.services import billing_limits
+    from saas.billing import limits as billing_limits
 
     templating.init_app(state.app)
     csp.init_app(state.app)

@@ -1,6 +1,6 @@
 """Let the forms that lead to Stripe's hosted pages leave the site.
 
-The app-wide Content-Security-Policy (saas.security_headers) says `form-action 'self'`, and
+The app-wide Content-Security-Policy (saas.core.security_headers) says `form-action 'self'`, and
 browsers apply it to every redirect a form submission follows: a POST that answers 303 to
 Checkout, the Billing Portal or Connect onboarding would be blocked. Pages holding such
 forms get Stripe's hosted-page origins (and STRIPE_API_BASE's, for a local stand-in) added.

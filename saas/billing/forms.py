@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from saas.services.paid_tiers import CURRENCIES
-from saas.validators import EmailAddress
+from saas.billing.paid_tiers import CURRENCIES
+from saas.core.validators import EmailAddress
 
 
 class TierForm(FlaskForm):

@@ -6,13 +6,15 @@ import stripe
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from saas.billing import limits as billing_limits
+from saas.billing import plan_billing, stripe_api
+from saas.billing import plans as billing_plans
 from saas.billing.blueprint import bp
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.services import billing_limits, billing_plans, plan_billing, stripe_api
-from saas.services.publications import publications_for
-from saas.services.stripe_api import BillingDisabled
-from saas.tenancy import bound_to
+from saas.billing.stripe_api import BillingDisabled
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
+from saas.publishing.publications import publications_for
 
 STRIPE_DOWN = "Stripe could not be reached just now. Nothing was charged; please try again."
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import stripe
 from flask import abort, flash, g, redirect, render_template, request
 
-from saas import reader_session
+from saas.audience import reader_session
+from saas.billing import reader_billing, stripe_api
 from saas.billing.forms import ReaderEmailForm, UpgradeForm
-from saas.extensions import csrf, limiter
-from saas.public.blueprint import bp
-from saas.services import reader_billing, stripe_api
-from saas.services.reader_access import ACCOUNT, WrongPublication, read_access_token
-from saas.services.tokens import InvalidToken
-from saas.urls import public_url
+from saas.billing.reader_access import ACCOUNT, WrongPublication, read_access_token
+from saas.core.extensions import csrf, limiter
+from saas.core.tokens import InvalidToken
+from saas.core.urls import public_url
+from saas.publishing.public_parent import bp
 
 _per_ip = limiter.limit("10 per minute; 60 per hour", methods=["POST"])
 STRIPE_DOWN = "Payments could not be reached just now. Nothing was charged; please try again."

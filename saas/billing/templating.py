@@ -13,21 +13,15 @@ from flask import Flask, has_request_context, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas import reader_session
-from saas.extensions import db
-from saas.models.billing import PaidTier
-from saas.models.issues import Issue
-from saas.models.publications import Membership, Publication
-from saas.services import (
-    billing_limits,
-    billing_plans,
-    connect_accounts,
-    paid_tiers,
-    paywall,
-    reader_billing,
-    stripe_api,
-)
-from saas.services.reader_billing import ReaderStanding
+from saas.audience import reader_session
+from saas.billing import connect_accounts, paid_tiers, paywall, reader_billing, stripe_api
+from saas.billing import limits as billing_limits
+from saas.billing import plans as billing_plans
+from saas.billing.models import PaidTier
+from saas.billing.reader_billing import ReaderStanding
+from saas.core.extensions import db
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Membership, Publication
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ import stripe
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from saas.billing import connect_accounts, reader_billing, stripe_api
+from saas.billing import paid_tiers as tier_service
 from saas.billing.forms import TierForm
-from saas.dashboard.blueprint import bp, require_owner
-from saas.services import connect_accounts, reader_billing, stripe_api
-from saas.services import paid_tiers as tier_service
-from saas.services.paywall import MARKER
+from saas.billing.paywall import MARKER
+from saas.publishing.dashboard_parent import bp, require_owner
 
 STRIPE_DOWN = "Stripe could not be reached just now. Please try again in a moment."
 

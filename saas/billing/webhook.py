@@ -1,6 +1,6 @@
 """`POST /billing/webhook`: Stripe's events for the platform and for connected accounts.
 
-Thin on purpose: verify and store (saas.services.stripe_webhooks), answer at once; the work
+Thin on purpose: verify and store (saas.billing.stripe_webhooks), answer at once; the work
 happens in a job. 400 tells Stripe the delivery was not genuine or not fresh; a repeat of a
 stored event is a 200 that changes nothing.
 """
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
+from saas.billing import stripe_webhooks
 from saas.billing.blueprint import bp
-from saas.extensions import csrf
-from saas.services import stripe_webhooks
+from saas.core.extensions import csrf
 
 
 @bp.route("/webhook", methods=["POST"])

@@ -37,8 +37,8 @@ from saas.mail.mime import (
     quoted_printable,
     subject_header,
 )
-from saas.models.issues import Issue
-from saas.models.publications import Publication
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 
 __all__ = ["InvalidRecipient", "IssueMessage", "MessageParts", "Personalised", "Recipient"]
 

@@ -18,8 +18,8 @@ from typing import Protocol
 
 from flask import current_app
 
+from saas.delivery.models import BOUNCED, FAILED, SENT
 from saas.mail.transport import open_smtp, write_outbox
-from saas.models.deliveries import BOUNCED, FAILED, SENT
 
 
 class Deliverable(Protocol):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from saas.services import ops, queues_admin
+from saas.ops import console as ops
+from saas.ops import queues as queues_admin
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
 

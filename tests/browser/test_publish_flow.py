@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Page, expect  # noqa: E402
 
-from saas.services.rendering import (  # noqa: E402
+from saas.publishing.rendering import (  # noqa: E402
     format_read_time_long,
     format_read_time_short,
     read_seconds,

@@ -14,9 +14,9 @@ pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from saas.extensions import db  # noqa: E402
-from saas.models.subscribers import Subscriber  # noqa: E402
-from saas.tenancy import bound_to  # noqa: E402
+from saas.audience.models import Subscriber  # noqa: E402
+from saas.core.extensions import db  # noqa: E402
+from saas.core.tenancy import bound_to  # noqa: E402
 from tests.conftest import drain_jobs  # noqa: E402
 from tests.factories import PASSWORD  # noqa: E402
 

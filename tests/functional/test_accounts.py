@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.accounts import User
+from saas.accounts.models import User
+from saas.core.extensions import db
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import PASSWORD
 
@@ -150,8 +150,8 @@ def test_expired_or_forged_reset_links_are_refused(app, client, factories):
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     try:
         with app.test_request_context():
-            from saas.services.accounts import RESET_PURPOSE
-            from saas.services.tokens import make_token
+            from saas.accounts.users import RESET_PURPOSE
+            from saas.core.tokens import make_token
 
             token = make_token(RESET_PURPOSE, {"uid": 1, "fp": "x"})
         assert client.get(f"/password/reset/{token}").status_code == 400

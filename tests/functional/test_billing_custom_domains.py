@@ -41,10 +41,10 @@ def _upgrade(client, billing) -> str:
 
 def _home_link(app, pub) -> str:
     """Where mail and feeds send readers for the publication's home."""
-    from saas.extensions import db
-    from saas.links import publication_base_url
-    from saas.models.publications import Publication
-    from saas.tenancy import bound_to
+    from saas.core.extensions import db
+    from saas.core.links import publication_base_url
+    from saas.core.tenancy import bound_to
+    from saas.publishing.models import Publication
 
     with app.app_context(), bound_to(pub.id):
         return publication_base_url(db.session.get(Publication, pub.id))
@@ -114,7 +114,7 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
 
 
 def test_a_lapsed_grace_period_stops_the_domain_too(app, client, factories, billing, domains):
-    from saas.models.billing import PlanSubscription
+    from saas.billing.models import PlanSubscription
     from tests.billing_helpers import age_payment_failures
 
     owner = factories.user(email="maya@example.com")

@@ -11,12 +11,12 @@ import stripe
 from rq.job import Job
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.billing import ReaderSubscription
-from saas.models.subscribers import Subscriber, SubscriberEvent
-from saas.queue import get_connection
-from saas.services.paid_reader_erasure import CANCEL_JOB, ERASED_COMMENT, cancel_job_id
-from saas.tenancy import bound_to, cross_tenant
+from saas.audience.models import Subscriber, SubscriberEvent
+from saas.billing.models import ReaderSubscription
+from saas.billing.reader_erasure import CANCEL_JOB, ERASED_COMMENT, cancel_job_id
+from saas.core.extensions import db
+from saas.core.queue import get_connection
+from saas.core.tenancy import bound_to, cross_tenant
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 from tests.conftest import drain_jobs, login, post_form
 

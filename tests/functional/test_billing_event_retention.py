@@ -11,11 +11,11 @@ import pytest
 from rq.job import Job
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.billing import StripeEvent
-from saas.queue import get_connection, is_embedded
-from saas.services import stripe_event_retention
+from saas.billing import event_retention as stripe_event_retention
+from saas.billing.models import StripeEvent
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.queue import get_connection, is_embedded
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 
 

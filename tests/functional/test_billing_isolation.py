@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.billing import ReaderSubscription
-from saas.tenancy import bound_to
+from saas.billing.models import ReaderSubscription
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 from tests.conftest import post_form
 from tests.functional import test_tenant_isolation as isolation

@@ -10,11 +10,11 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.billing import SubscriberHold
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.billing.models import SubscriberHold
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 from tests.conftest import csrf_token, drain_jobs, login, post_form
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.billing import PlanSubscription
-from saas.models.publications import Membership
-from saas.services import billing_plans
+from saas.billing import plans as billing_plans
+from saas.billing.models import PlanSubscription
+from saas.core.extensions import db
+from saas.publishing.models import Membership
 from tests.billing_helpers import (  # noqa: F401  (fixtures)
     age_payment_failures,
     billing,

@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.billing import ReaderSubscription
-from saas.models.subscribers import Subscriber
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.billing.models import ReaderSubscription
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
 from tests.billing_helpers import (  # noqa: F401  (fixtures)
     age_payment_failures,
     billing,

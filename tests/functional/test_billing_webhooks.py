@@ -14,10 +14,10 @@ import pytest
 import stripe
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.billing import ReaderSubscription, StripeEvent
-from saas.models.subscribers import Subscriber
-from saas.tenancy import bound_to, cross_tenant
+from saas.audience.models import Subscriber
+from saas.billing.models import ReaderSubscription, StripeEvent
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to, cross_tenant
 from tests.billing_helpers import (  # noqa: F401  (fixtures)
     CONNECT_SECRET,
     WEBHOOK_SECRET,

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
-from saas.extensions import db
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.services import issues as issue_service
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing import issues as issue_service
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.conftest import USING_POSTGRES
 
 pytestmark = pytest.mark.skipif(

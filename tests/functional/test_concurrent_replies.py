@@ -8,13 +8,13 @@ import threading
 import pytest
 
 from saas import create_app
-from saas.extensions import db
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.services import reply_queries
-from saas.services.replies import post_reply
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
+from saas.replies import queries as reply_queries
+from saas.replies.posting import post_reply
 from tests.conftest import USING_POSTGRES
 from tests.reply_helpers import replies_of
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from saas.extensions import db
-from saas.models.publications import Publication
+from saas.core.extensions import db
+from saas.publishing.models import Publication
 from tests.conftest import login, post_form
 from tests.custom_domain_helpers import dns_server  # noqa: F401  (fixture)
 
@@ -45,8 +45,8 @@ def _row(app, pub_id: int) -> Publication:
 
 
 def _home_link(app, pub_id: int) -> str:
-    from saas.links import publication_base_url
-    from saas.tenancy import bound_to
+    from saas.core.links import publication_base_url
+    from saas.core.tenancy import bound_to
 
     with app.app_context(), bound_to(pub_id):
         return publication_base_url(db.session.get(Publication, pub_id))
@@ -234,7 +234,7 @@ def test_two_publications_racing_for_one_domain_the_first_verified_wins(
 def test_a_verification_that_loses_the_race_at_commit_is_refused(
     app, client, factories, dns_server, monkeypatch
 ):
-    from saas.services import custom_domains
+    from saas.publishing import custom_domains
 
     first = _owner_with_publication(factories, client, "first@example.com", "first")
     second_client = app.test_client()
@@ -254,7 +254,7 @@ def test_a_verification_that_loses_the_race_at_commit_is_refused(
 
 
 def test_only_the_publications_owner_can_check_its_domain(app, client, factories, dns_server):
-    from saas.services import publications
+    from saas.publishing import publications
 
     alpha = _owner_with_publication(factories, client, "alpha@example.com", "alpha")
     _set_domain(client, alpha)
@@ -267,7 +267,7 @@ def test_only_the_publications_owner_can_check_its_domain(app, client, factories
     assert response.status_code == 404
     editor = factories.user(email="editor@example.com")
     with app.app_context():
-        from saas.models.publications import Membership
+        from saas.publishing.models import Membership
 
         db.session.add(Membership(user_id=editor.id, publication_id=alpha.id, role="editor"))
         db.session.commit()
@@ -292,6 +292,6 @@ def test_only_the_publications_owner_can_check_its_domain(app, client, factories
     ],
 )
 def test_dns_resolver_setting_is_read_as_host_and_port(configured, expected):
-    from saas.services.custom_domains import nameserver_address
+    from saas.publishing.custom_domains import nameserver_address
 
     assert nameserver_address(configured) == expected

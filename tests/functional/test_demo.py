@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from saas.extensions import db
+from saas.core.extensions import db
+from saas.core.tenancy import cross_tenant
 from saas.models import Issue, Membership, Publication, User
-from saas.tenancy import cross_tenant
 from tests.conftest import login
 
 

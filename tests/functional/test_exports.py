@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.subscribers import Subscriber, SubscriberTag, Tag
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber, SubscriberTag, Tag
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
 from tests.conftest import login
 from tests.functional.test_imports import latest_import, readers, upload
 
@@ -136,7 +136,7 @@ def test_export_can_be_limited_to_one_status(app, client, factories, pub):
 def test_export_pages_through_a_long_list_without_skipping_or_repeating(
     app, client, factories, pub, monkeypatch
 ):
-    monkeypatch.setattr("saas.services.exports.PAGE_ROWS", 3)
+    monkeypatch.setattr("saas.audience.exports.PAGE_ROWS", 3)
     expected = set()
     for i in range(10):
         # Several readers share a timestamp, so the id must break ties between pages.

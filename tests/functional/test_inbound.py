@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.models.replies import Reply
-from saas.models.subscribers import Subscriber
-from saas.services.reader_links import reply_address, unsubscribe_mailto
-from saas.tenancy import bound_to, cross_tenant
+from saas.audience.models import Subscriber
+from saas.audience.reader_links import reply_address, unsubscribe_mailto
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to, cross_tenant
+from saas.publishing.models import Publication
+from saas.replies.models import Reply
 from tests.reply_helpers import READER, replies_of, setup  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inbound"
@@ -210,7 +210,7 @@ def test_the_same_message_delivered_twice_is_stored_once(app, client, inbound, s
 
 def test_blocked_reader_mail_is_quarantined(app, client, inbound, setup):
     pub, issue, reader = setup
-    from saas.services import reply_moderation
+    from saas.replies import moderation as reply_moderation
 
     with app.app_context(), bound_to(pub.id):
         reply_moderation.set_blocked(db.session.get(Publication, pub.id), reader.id, True)
@@ -244,8 +244,8 @@ def test_a_reply_to_an_emailed_answer_threads_under_it(app, client, inbound, set
     first = message("gmail.eml", address(app, pub, issue.id, reader.id))
     post(client, first)
     [question] = replies_of(app, pub)
-    from saas.models.accounts import User
-    from saas.services import reply_moderation
+    from saas.accounts.models import User
+    from saas.replies import moderation as reply_moderation
 
     with app.app_context(), bound_to(pub.id):
         owner = db.session.scalar(select(User).where(User.email == "maya@example.com"))

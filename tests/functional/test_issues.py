@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.services import issues as issue_service
-from saas.tenancy import bound_to, cross_tenant
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to, cross_tenant
+from saas.publishing import issues as issue_service
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.conftest import csrf_token, login, post_form
 
 BODY = "## Hello\n\n" + "A calm and steady sentence for readers. " * 120

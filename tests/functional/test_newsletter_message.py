@@ -7,14 +7,15 @@ import re
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
+from saas.audience import reader_links
+from saas.audience.models import Subscriber
+from saas.billing.paid_mail import issue_message
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.delivery import sending
 from saas.mail.newsletter import Recipient
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.services import reader_links, sending
-from saas.services.paid_mail import issue_message
-from saas.tenancy import bound_to
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.conftest import drain_jobs
 
 EXPECTED_HEADERS = {

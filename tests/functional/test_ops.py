@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.ops import OpsAuditEntry
-from saas.models.publications import Publication
+from saas.core.extensions import db
+from saas.ops.models import OpsAuditEntry
+from saas.publishing.models import Publication
 from tests.conftest import csrf_token, login
 
 
@@ -104,7 +104,7 @@ def test_queues_page_lists_failed_jobs_with_retry_and_delete(app, operator_clien
     from rq import Queue, SimpleWorker
 
     with app.app_context():
-        from saas.queue import get_connection
+        from saas.core.queue import get_connection
 
         connection = get_connection()
         queue = Queue("default", connection=connection)

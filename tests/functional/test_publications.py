@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.publications import Membership, Publication
+from saas.core.extensions import db
+from saas.publishing.models import Membership, Publication
 from tests.conftest import login, post_form
 from tests.custom_domain_helpers import mark_domain_verified
 

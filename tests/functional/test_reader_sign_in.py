@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from saas.extensions import db
-from saas.models.subscribers import Subscriber
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
 from tests.conftest import csrf_token
 from tests.reply_helpers import (  # noqa: F401  (fixtures)
     READER,

@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.page_cache import PublicPageCache
-from saas.services import replies as reply_service
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.page_cache import PublicPageCache
+from saas.core.tenancy import bound_to
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
+from saas.replies import posting as reply_service
 from tests.conftest import csrf_token
 from tests.reply_helpers import (  # noqa: F401  (fixtures)
     READER,
@@ -178,7 +178,7 @@ def test_posting_and_link_requests_are_rate_limited(app, client, setup, mailbox)
 
 def test_blocked_reader_cannot_reply(app, client, setup, mailbox):
     pub, issue, reader = setup
-    from saas.services import reply_moderation
+    from saas.replies import moderation as reply_moderation
 
     with app.app_context(), bound_to(pub.id):
         reply_moderation.set_blocked(db.session.get(Publication, pub.id), reader.id, True)
@@ -218,7 +218,7 @@ def test_erasing_a_reader_removes_their_words_but_keeps_others_answers(
     mine = factories.reply(pub, issue, reader, "Ada's words, to be forgotten")
     bea = factories.subscriber(pub, email="bea@example.org", name="Bea")
     factories.reply(pub, issue, bea, "Bea answers Ada", parent_id=mine.id)
-    from saas.services import subscribers
+    from saas.audience import subscribers
 
     with app.app_context(), bound_to(pub.id):
         subscribers.erase(

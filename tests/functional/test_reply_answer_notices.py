@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.services import subscribers
-from saas.tenancy import bound_to
+from saas.audience import subscribers
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
 from tests.conftest import csrf_token
 from tests.reply_helpers import READER, owner, replies_of, setup  # noqa: F401  (fixtures)
 
@@ -118,7 +118,7 @@ def test_one_click_list_unsubscribe_turns_answer_emails_off(app, owner, setup, f
 def test_forged_or_foreign_opt_out_links_are_not_found(app, setup, factories):
     pub, _, reader = setup
     other = factories.publication(slug="other", name="Other Letters")
-    from saas.services.reply_notices import notices_token
+    from saas.replies.notices import notices_token
 
     with app.app_context():
         token = notices_token(pub.id, reader.id)
@@ -146,7 +146,7 @@ def test_erased_reader_hears_nothing(app, owner, setup, factories, mailbox, monk
     factories.reply(pub, issue, bea, "Me too", parent_id=reply.id)
     beas = replies_of(app, pub)[-1]
     # Maya answers Ada; Ada is erased before the mail job runs.
-    from saas.services import reply_moderation
+    from saas.replies import moderation as reply_moderation
 
     queued = []
     monkeypatch.setattr(reply_moderation, "enqueue", lambda *args, **kw: queued.append(args))

@@ -11,13 +11,14 @@ from cryptography.fernet import Fernet, InvalidToken
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 
-from saas.crypto import parse_keys
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.services import reply_queries, subscribers
-from saas.services.reader_links import reply_address
-from saas.tenancy import bound_to
+from saas.audience import subscribers
+from saas.audience.models import Subscriber
+from saas.audience.reader_links import reply_address
+from saas.core.crypto import parse_keys
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
+from saas.replies import queries as reply_queries
 from tests.conftest import USING_POSTGRES, login
 from tests.reply_helpers import READER, issue_page, replies_of, setup  # noqa: F401  (fixtures)
 
@@ -27,7 +28,7 @@ MAIL_SUBJECT = "About my panic attacks"
 
 
 def _email_reply(app, pub, issue, reader) -> int:
-    from saas.services.inbound import receive_inbound
+    from saas.replies.inbound import receive_inbound
 
     with app.app_context():
         to = reply_address(pub, issue.id, reader.id)
@@ -201,7 +202,7 @@ def test_reply_text_never_reaches_sentry_or_the_logs(app, setup, factories, capl
     assert "inbound reply" in logged
     for words in (WEB_WORDS, MAIL_WORDS, MAIL_SUBJECT):
         assert words not in logged
-    from saas.scrubbing import scrub_exception_values
+    from saas.core.scrubbing import scrub_exception_values
 
     event = {"exception": {"values": [{"type": "ValueError", "value": WEB_WORDS}]}}
     scrub_exception_values(event)

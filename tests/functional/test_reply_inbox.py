@@ -9,18 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.models.replies import Reply
-from saas.services import reply_digest
-from saas.services.reader_links import reply_address
-from saas.tenancy import bound_to
+from saas.audience.reader_links import reply_address
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
+from saas.replies import digest as reply_digest
+from saas.replies.models import Reply
 from tests.conftest import csrf_token, login
 from tests.reply_helpers import READER, issue_page, owner, replies_of, setup  # noqa: F401  (fixtures)
 
 
 def _email_reply(app, pub, issue, reader, text: str, message_id: str) -> Reply:
-    from saas.services.inbound import receive_inbound
+    from saas.replies.inbound import receive_inbound
 
     with app.app_context():
         to = reply_address(pub, issue.id, reader.id)
@@ -161,7 +161,7 @@ def test_blocking_a_reader_from_the_conversation(app, owner, setup, factories):
     url = f"/dashboard/{pub.slug}/inbox/readers/{reader.id}/block"
     token = csrf_token(owner, f"/dashboard/{pub.slug}/inbox")
     owner.post(url, data={"csrf_token": token, "blocked": "1"})
-    from saas.services.replies import ReplyRefused
+    from saas.replies.posting import ReplyRefused
 
     with pytest.raises(ReplyRefused):
         factories.reply(pub, issue, reader, "More")
@@ -237,7 +237,7 @@ def test_the_digest_job_keeps_its_hourly_chain_going(app):
         assert send_reply_digests() == 0
         job_id = reply_digest.schedule_next_run()
         if USING_REDIS:
-            from saas.queue import get_queue
+            from saas.core.queue import get_queue
 
             assert job_id.startswith(reply_digest.DIGEST_JOB_ID_PREFIX)
             assert job_id in get_queue("default").scheduled_job_registry.get_job_ids()

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from saas.extensions import db
-from saas.models.publications import Publication
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
 from tests.conftest import csrf_token, login, post_form
 from tests.reply_helpers import READER, issue_page, post_reply, replies_of, setup, sign_in_reader  # noqa: F401  (fixtures)
 

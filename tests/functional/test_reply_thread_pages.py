@@ -9,11 +9,11 @@ import re
 import time
 from datetime import timedelta
 
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.replies import HIDDEN, PUBLIC, Reply
-from saas.services.reply_threads import THREADS_PER_PAGE
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import bound_to
+from saas.replies.models import HIDDEN, PUBLIC, Reply
+from saas.replies.threads import THREADS_PER_PAGE
 from tests.reply_helpers import READER, issue_page, post_reply, setup, sign_in_reader  # noqa: F401  (fixtures)
 
 THREAD_RE = re.compile(r'<li class="reply-thread">\s*<article class="reply[^"]*" id="reply-(\d+)"')

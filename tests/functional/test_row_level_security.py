@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from saas import create_app, tenancy
-from saas.extensions import db
-from saas.models.base import TenantScoped
+from saas import create_app
+from saas.core import tenancy
+from saas.core.extensions import db
+from saas.core.model_base import TenantScoped
 from tests.conftest import USING_POSTGRES
 from tests.functional import test_tenant_isolation as isolation
 

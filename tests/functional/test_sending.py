@@ -8,15 +8,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from saas.extensions import db
+from saas.audience.reader_links import unsubscribe_url
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import bound_to
+from saas.delivery import batches as send_batches
+from saas.delivery import sending
+from saas.delivery import upkeep as send_upkeep
+from saas.delivery.models import Delivery, Send
 from saas.mail import smtp_session
-from saas.models.base import utcnow
-from saas.models.deliveries import Delivery, Send
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.services import send_batches, send_upkeep, sending
-from saas.services.reader_links import unsubscribe_url
-from saas.tenancy import bound_to
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.conftest import drain_jobs, login, post_form
 
 
@@ -222,7 +224,7 @@ def test_reader_who_unsubscribes_mid_batch_gets_nothing(
 
     def deliver_and_unsubscribe_zoe(self, message):
         with app.app_context(), bound_to(pub.id):
-            from saas.services import subscribers
+            from saas.audience import subscribers
 
             publication = db.session.get(Publication, pub.id)
             subscribers.unsubscribe(publication, late.id, "test")

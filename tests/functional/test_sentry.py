@@ -17,7 +17,7 @@ import sentry_sdk
 from flask import Blueprint, abort
 
 from saas import create_app
-from saas.tenancy import bind_public
+from saas.core.tenancy import bind_public
 from tests.smtp_sink import free_port
 
 PLANTED_EMAIL = "private.reader@example.org"
@@ -76,7 +76,7 @@ def sentry_app(app, factories):
     def nothing():
         abort(404)
 
-    from saas.extensions import csrf
+    from saas.core.extensions import csrf
 
     csrf.exempt(explode)
     test_app.register_blueprint(boom)
@@ -88,7 +88,7 @@ def sentry_app(app, factories):
 
 def failing_job(publication_id: int) -> None:
     """Job that fails while holding private data."""
-    from saas.tenancy import bound_to
+    from saas.core.tenancy import bound_to
 
     with bound_to(publication_id):
         raise ValueError(f"job saw {PLANTED_EMAIL} {PLANTED_TOKEN} {PLANTED_TEXT}")
@@ -130,7 +130,7 @@ def test_request_and_job_errors_arrive_tagged_and_scrubbed(sentry_app):
     from rq import Queue, SimpleWorker
 
     with test_app.app_context():
-        from saas.queue import get_connection
+        from saas.core.queue import get_connection
 
         connection = get_connection()
         queue = Queue("default", connection=connection)

@@ -18,15 +18,17 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from saas.extensions import db
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.delivery import batches as send_batches
+from saas.delivery import sending
+from saas.delivery import upkeep as send_upkeep
+from saas.delivery.models import Delivery, Send
 from saas.mail import smtp_session
 from saas.mail.smtp_session import ConnectionLost
-from saas.models.deliveries import Delivery, Send
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.services import send_batches, send_upkeep, sending
-from saas.tenancy import bound_to
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.conftest import drain_jobs
 from tests.factories import Factories
 from tests.smtp_sink import free_port

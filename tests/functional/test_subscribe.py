@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.subscribers import Subscriber, SubscriberEvent
-from saas.services.reader_links import unsubscribe_url
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber, SubscriberEvent
+from saas.audience.reader_links import unsubscribe_url
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
 
 
 @pytest.fixture()
@@ -162,7 +162,7 @@ def test_confirmation_link_for_another_publication_is_not_found(app, client, pub
     other = factories.publication(slug="other")
     reader = factories.subscriber(other, email="o@example.org", status="pending")
     with app.app_context(), bound_to(other.id):
-        from saas.services import subscribers
+        from saas.audience import subscribers
 
         link = subscribers.confirm_url(
             db.session.get(type(other), other.id), db.session.get(Subscriber, reader.id)

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select
 
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.deliveries import Delivery, Send
-from saas.models.subscribers import Subscriber, SubscriberEvent
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber, SubscriberEvent
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import bound_to
+from saas.delivery.models import Delivery, Send
 from tests.conftest import csrf_token, login, post_form
 
 

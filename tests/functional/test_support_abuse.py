@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from saas.services.support_forms import MESSAGE_MAX, NAME_MAX
+from saas.support.form_settings import MESSAGE_MAX, NAME_MAX
 from tests.conftest import login, post_form
 from tests.support_helpers import (
     configure_form,
@@ -229,7 +229,7 @@ def test_hostile_text_is_escaped_everywhere(app, client, pub, mailbox):
     "payload", ['=HYPERLINK("http://evil","x")', "+1+2", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
 )
 def test_export_cells_cannot_become_formulas(payload):
-    from saas.services.support_export import cell
+    from saas.support.export import cell
 
     assert cell(payload) == "'" + payload
     assert cell("Robin") == "Robin" and cell(None) == "" and cell(3) == "3"

@@ -12,11 +12,11 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 
-from saas.crypto import parse_keys
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.support import SupportRequest
-from saas.tenancy import bound_to, cross_tenant
+from saas.core.crypto import parse_keys
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import bound_to, cross_tenant
+from saas.support.models import SupportRequest
 from tests.conftest import USING_REDIS, csrf_token, drain_jobs, login
 from tests.support_helpers import configure_form, requests_of, send_support
 
@@ -197,7 +197,7 @@ def test_nothing_sensitive_reaches_the_logs(app, client, pub, caplog, mailbox):
 
 def _job_payloads(app) -> list[bytes]:
     """Everything RQ stored about every job in Redis (decompressed where it is pickled)."""
-    from saas.queue import get_connection
+    from saas.core.queue import get_connection
 
     with app.app_context():
         connection = get_connection()
@@ -278,7 +278,7 @@ def test_retention_purges_closed_requests_past_their_period(app, pub, factories)
     assert orphans == 0
     if USING_REDIS:
         with app.app_context():
-            from saas.queue import get_queue
+            from saas.core.queue import get_queue
 
             scheduled = get_queue("default").scheduled_job_registry.get_job_ids()
         assert any(j.startswith("tend-support-retention-") for j in scheduled)
@@ -287,7 +287,7 @@ def test_retention_purges_closed_requests_past_their_period(app, pub, factories)
 def test_retention_months_are_calendar_months():
     from datetime import UTC, datetime
 
-    from saas.services.support_retention import months_before
+    from saas.support.retention import months_before
 
     assert months_before(datetime(2026, 3, 31, tzinfo=UTC), 1) == datetime(2026, 2, 28, tzinfo=UTC)
     assert months_before(datetime(2026, 1, 15, tzinfo=UTC), 12) == datetime(2025, 1, 15, tzinfo=UTC)
@@ -304,7 +304,7 @@ def test_purge_support_command_reports_and_schedules(app, pub, factories):
 def test_a_failed_send_names_the_request_not_the_reader(app, pub, factories, monkeypatch):
     import smtplib
 
-    from saas.services import support_mail
+    from saas.support import mail as support_mail
 
     row = factories.support_request(pub, email="hidden.reader@example.org")
 
@@ -323,7 +323,7 @@ def test_a_failed_send_names_the_request_not_the_reader(app, pub, factories, mon
 
 
 def _queue_answer(publication, request_id: int) -> int:
-    from saas.models.support import EVENT_EMAILED, SupportEvent
+    from saas.support.models import EVENT_EMAILED, SupportEvent
 
     event = SupportEvent(
         publication_id=publication.id,

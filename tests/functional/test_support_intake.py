@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.subscribers import Subscriber
-from saas.services import support_forms
-from saas.services.support_links import support_url
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.support import form_settings as support_forms
+from saas.support.links import support_url
 from tests.support_helpers import (
     MESSAGE,
     configure_form,

@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.support import SupportEvent, SupportRequest
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import bound_to
+from saas.support.models import SupportEvent, SupportRequest
 from tests.conftest import csrf_token, login
 from tests.support_helpers import MESSAGE, events_of, requests_of, text_of
 
@@ -296,7 +296,7 @@ def test_owner_builds_the_form_and_readers_see_it(app, owner_client, client, pub
 
 
 def test_editors_see_support_only_when_an_owner_shares_it(app, client, pub, factories):
-    from saas.models.publications import Membership
+    from saas.publishing.models import Membership
 
     editor = factories.user(email="ed@example.com", name="Ed")
     with app.app_context():

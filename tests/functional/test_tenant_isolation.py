@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from saas.extensions import db
-from saas.models.publications import Invitation, Membership
-from saas.services.reader_links import unsubscribe_url
-from saas.tenancy import bound_to
+from saas.audience.reader_links import unsubscribe_url
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.publishing.models import Invitation, Membership
 from tests.conftest import csrf_token, login
 
 # Routes outside any publication: reviewed by hand, each is tenant-free by design.
@@ -64,8 +64,8 @@ def two_tenants(app, factories, mailbox, client):
     factories.issue(pub_b, title="Bravo issue", publish=True)
     # Alpha has an editor and a pending invitation, so their ids exist to be guessed.
     with app.app_context():
-        from saas.models.accounts import User
-        from saas.services import publications
+        from saas.accounts.models import User
+        from saas.publishing import publications
 
         publications.invite_editor(
             db.session.get(type(pub_a), pub_a.id), db.session.get(User, owner_a.id), "x@example.com"
@@ -76,7 +76,7 @@ def two_tenants(app, factories, mailbox, client):
         )
     reader_a = factories.subscriber(pub_a, email="reader@alpha.example", name="Alpha Reader")
     with app.app_context(), bound_to(pub_a.id):
-        from saas.services import subscribers, tags
+        from saas.audience import subscribers, tags
 
         alpha_pub = db.session.get(type(pub_a), pub_a.id)
         alpha_reader = db.session.get(type(reader_a), reader_a.id)
@@ -84,7 +84,7 @@ def two_tenants(app, factories, mailbox, client):
         tag_id = alpha_reader.tags[0].id
         confirm_token = subscribers.confirm_url(alpha_pub, alpha_reader).rsplit("/", 1)[1]
         unsubscribe_token = unsubscribe_url(alpha_pub, alpha_reader.id).rsplit("/", 1)[1]
-        from saas.services import imports
+        from saas.audience import imports
 
         import_id = imports.start_import(
             alpha_pub, "alpha.csv", b"email\nimported@alpha.example\n"
@@ -92,8 +92,8 @@ def two_tenants(app, factories, mailbox, client):
     with app.app_context(), bound_to(pub_a.id):
         from datetime import timedelta
 
-        from saas.models.base import utcnow
-        from saas.services import sending
+        from saas.core.model_base import utcnow
+        from saas.delivery import sending
 
         # Alpha's issue is scheduled to go out tomorrow, so its send id exists to be guessed.
         send_id = sending.schedule_send(
@@ -105,8 +105,8 @@ def two_tenants(app, factories, mailbox, client):
     # Alpha's reader replied (its id exists to be guessed) and holds a sign-in link.
     reply_a = factories.reply(pub_a, issue_a, reader_a, "Alpha reply")
     with app.app_context():
-        from saas.services import reader_auth
-        from saas.services.tokens import make_token
+        from saas.audience import reader_auth
+        from saas.core.tokens import make_token
 
         reader_token = make_token(
             reader_auth.PURPOSE, {"p": pub_a.id, "s": reader_a.id, "n": "walk", "i": issue_a.id}
@@ -114,7 +114,7 @@ def two_tenants(app, factories, mailbox, client):
     # Alpha sells a paid tier, and its reader holds a paid-access link.
     tier_a = factories.paid_tier(pub_a, "Alpha tier")
     with app.app_context():
-        from saas.services.reader_access import access_url
+        from saas.billing.reader_access import access_url
 
         paid_access_token = access_url(pub_a, reader_a.id).rsplit("/", 1)[1]
     # A value per argument, or per endpoint where one argument means different things.
@@ -205,8 +205,8 @@ def test_anonymous_reader_cannot_see_drafts_or_dashboards(app, two_tenants):
 
 
 def test_tenant_scoping_refuses_unbound_queries(app, two_tenants):
-    from saas.models.issues import Issue
-    from saas.tenancy import TenancyError, bound_to, cross_tenant
+    from saas.core.tenancy import TenancyError, bound_to, cross_tenant
+    from saas.publishing.issue_models import Issue
 
     pub_a, pub_b, _, _ = two_tenants
     with app.app_context():

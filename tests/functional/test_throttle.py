@@ -9,13 +9,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from saas.extensions import db
-from saas.models.deliveries import Delivery
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.services import send_batches, send_upkeep, sending
-from saas.services.throttle import Throttle
-from saas.tenancy import bound_to
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.delivery import batches as send_batches
+from saas.delivery import sending
+from saas.delivery import upkeep as send_upkeep
+from saas.delivery.models import Delivery
+from saas.delivery.throttle import Throttle
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.smtp_sink import free_port
 
 TOLERANCE = 0.10

@@ -101,7 +101,7 @@ def test_disable_needs_the_password(app, client, factories):
 def test_secret_is_encrypted_at_rest(app, client, factories):
     from sqlalchemy import text
 
-    from saas.extensions import db
+    from saas.core.extensions import db
 
     factories.user(email="enc@example.com")
     login(client, "enc@example.com")

@@ -21,14 +21,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, update
 
-from saas.extensions import db
-from saas.models.base import utcnow
-from saas.models.deliveries import Delivery, Send
-from saas.models.issues import Issue
-from saas.models.publications import Publication
-from saas.models.subscribers import Subscriber
-from saas.services import send_batches, sending
-from saas.tenancy import bound_to
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import bound_to
+from saas.delivery import batches as send_batches
+from saas.delivery import sending
+from saas.delivery.models import Delivery, Send
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
 from tests.conftest import USING_POSTGRES, USING_REDIS
 from tests.smtp_sink import free_port
 
@@ -208,7 +209,7 @@ def test_killed_worker_loses_no_reader_and_duplicates_only_what_was_in_flight(
         assert 0 < received_at_kill < ACTIVE and in_flight > 0, "the kill missed the send"
 
         # The dead worker's scheduler lock lives a minute; production waits it out.
-        from saas.queue import get_connection
+        from saas.core.queue import get_connection
 
         with app.app_context():
             redis = get_connection()

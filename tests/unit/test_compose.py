@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
-CONFIG_FILE = ROOT / "saas" / "config.py"
+CONFIG_FILE = ROOT / "saas" / "core" / "config.py"
 README_FILE = ROOT / "README.md"
 
 ENV_READ_RE = re.compile(r"""(?:os\.environ\.get|os\.getenv|_bool)\(\s*["']([A-Z][A-Z0-9_]*)["']""")
@@ -144,4 +144,6 @@ def test_readme_documents_every_configuration_variable() -> None:
 
 def test_readme_documents_only_real_configuration_variables() -> None:
     unknown = _readme_configuration_table() - _config_variables()
-    assert not unknown, f"README documents variables saas/config.py never reads: {sorted(unknown)}"
+    assert not unknown, (
+        f"README documents variables saas/core/config.py never reads: {sorted(unknown)}"
+    )

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from saas.services.html_text import html_to_text
-from saas.services.inbound_mime import decode_bytes, parse, unflow
-from saas.services.inbound_quotes import strip_quoted
+from saas.replies.html_text import html_to_text
+from saas.replies.inbound_mime import decode_bytes, parse, unflow
+from saas.replies.inbound_quotes import strip_quoted
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inbound"
 READER = "ada@example.org"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 
-from saas.observability import JsonFormatter, RequestIdFilter
-from saas.scrubbing import scrub, scrub_text
+from saas.core.observability import JsonFormatter, RequestIdFilter
+from saas.core.scrubbing import scrub, scrub_text
 
 
 def test_json_formatter_emits_one_object_with_request_id():

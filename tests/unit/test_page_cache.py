@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import pytest
 from werkzeug.test import Client
 
-from saas.page_cache import PublicPageCache
+from saas.core.page_cache import PublicPageCache
 
 ISSUE = "/p/steady/issues/first"
 
@@ -238,8 +238,8 @@ def test_size_budget_is_respected():
 
 def test_app_wiring_and_config_defaults(monkeypatch, tmp_path):
     from saas import create_app
-    from saas.config import load_config
-    from saas.tenancy import CustomDomainMiddleware
+    from saas.core.config import load_config
+    from saas.core.tenancy import CustomDomainMiddleware
 
     monkeypatch.delenv("PUBLIC_CACHE_SECONDS", raising=False)
     monkeypatch.delenv("TEND_ENV", raising=False)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from saas.services.rendering import (
+from saas.publishing.rendering import (
     WORDS_PER_MINUTE,
     format_read_time_long,
     format_read_time_short,

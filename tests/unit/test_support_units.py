@@ -7,9 +7,9 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from saas.crypto import EncryptedJSON, UndecryptableError, decrypt_text, encrypt_text
-from saas.dashboard.charts import bar_chart, row_chart
-from saas.public.support_guard import (
+from saas.core.charts import bar_chart, row_chart
+from saas.core.crypto import EncryptedJSON, UndecryptableError, decrypt_text, encrypt_text
+from saas.support.guard import (
     FILL_OK,
     FILL_STALE,
     FILL_TOO_FAST,
@@ -17,7 +17,7 @@ from saas.public.support_guard import (
     fill_check,
     start_token,
 )
-from saas.services.support_stats import Bar
+from saas.support.stats import Bar
 
 
 def test_fill_time_token(app):

@@ -1,0 +1,134 @@
+"""Practitioner sign-up, email confirmation, sign-in and password reset."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from sqlalchemy import select
+
+from saas.accounts.models import User
+from saas.accounts.passwords import hash_password, needs_rehash, verify_password
+from saas.core.extensions import db
+from saas.core.links import external_url
+from saas.core.model_base import utcnow
+from saas.core.tokens import InvalidToken, make_token, read_token
+from saas.mail.compose import compose
+from saas.mail.mailer import queue_email
+
+SIGNUP_PURPOSE = "signup-confirm"
+RESET_PURPOSE = "password-reset"
+
+
+def normalize_email(email: str) -> str:
+    """Lower-cased, trimmed address used for lookups and uniqueness."""
+    return (email or "").strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The account for an address, if any."""
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _fingerprint(user: User) -> str:
+    # Changes whenever the password changes, which makes a reset link single-use.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def sign_up(name: str, email: str, password: str) -> None:
+    """Create an unconfirmed account and mail a confirmation link.
+
+    If the address already has an account, mail its owner a note instead. The caller shows
+    the same answer in both cases, so sign-up never reveals who has an account.
+    """
+    email = normalize_email(email)
+    existing = find_user_by_email(email)
+    if existing is not None:
+        hash_password(password)  # same cost as a real sign-up, so timing tells nothing
+        message = compose(
+            "account_exists",
+            to=existing.email,
+            to_name=existing.name,
+            name=existing.name,
+            login_url=external_url("auth.login"),
+            reset_url=external_url("auth.forgot_password"),
+        )
+        queue_email(message)
+        return
+    user = User(name=name.strip(), email=email, password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.commit()
+    token = make_token(SIGNUP_PURPOSE, {"uid": user.id})
+    message = compose(
+        "confirm_account",
+        to=user.email,
+        to_name=user.name,
+        name=user.name,
+        confirm_url=external_url("auth.confirm_account", token=token),
+    )
+    queue_email(message)
+
+
+def confirm_account(token: str) -> User:
+    """Mark the account behind a confirmation link as confirmed and return it."""
+    payload = read_token(SIGNUP_PURPOSE, token, current_app.config["SIGNUP_CONFIRM_MAX_AGE"])
+    user = db.session.get(User, int(payload.get("uid", 0))) if isinstance(payload, dict) else None
+    if user is None:
+        raise InvalidToken("no such account")
+    if not user.email_confirmed:
+        user.email_confirmed = True
+        db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The confirmed account matching the credentials, or None (same work either way)."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if not user.email_confirmed:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account; silently do nothing otherwise."""
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    token = make_token(RESET_PURPOSE, {"uid": user.id, "fp": _fingerprint(user)})
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    message = compose(
+        "password_reset",
+        to=user.email,
+        to_name=user.name,
+        name=user.name,
+        reset_url=external_url("auth.reset_password", token=token),
+        minutes=minutes,
+    )
+    queue_email(message)
+
+
+def user_for_reset_token(token: str) -> User:
+    """The account a still-valid, unused reset link belongs to."""
+    payload = read_token(RESET_PURPOSE, token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+    if not isinstance(payload, dict):
+        raise InvalidToken("malformed")
+    user = db.session.get(User, int(payload.get("uid", 0)))
+    if user is None or payload.get("fp") != _fingerprint(user):
+        raise InvalidToken("used or unknown")
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password through a reset link; the link stops working afterwards."""
+    user = user_for_reset_token(token)
+    user.password_hash = hash_password(new_password)
+    # Following the emailed link proves the address.
+    user.email_confirmed = True
+    db.session.commit()
+    return user

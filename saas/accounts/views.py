@@ -1,0 +1,107 @@
+"""Auth views: thin wrappers from forms to saas.accounts.users."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from saas.accounts import users as accounts
+from saas.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from saas.core.extensions import limiter
+from saas.core.tokens import InvalidToken
+from saas.core.urls import safe_next_url
+from saas.publishing import publications
+
+bp = Blueprint("auth", __name__)
+
+_limit_post = limiter.limit("10 per minute; 50 per hour", methods=["POST"])
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@_limit_post
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        accounts.sign_up(form.name.data, form.email.data, form.password.data)
+        return render_template("auth/check_email.html", email=form.email.data, purpose="signup")
+    return render_template("auth/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/signup/confirm/<token>")
+def confirm_account(token: str):
+    try:
+        user = accounts.confirm_account(token)
+    except InvalidToken:
+        return render_template("auth/link_invalid.html"), 400
+    login_user(user)
+    flash("Your email is confirmed. Welcome to Tend.", "success")
+    return redirect(url_for("dashboard.home"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@_limit_post
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data)
+        if user is not None and user.two_factor_enabled:
+            session["2fa_pending_user"] = user.get_id()
+            session["2fa_next"] = safe_next_url(request.args.get("next"))
+            return redirect(url_for("auth.verify_login"))
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("dashboard.home"))
+        form.password.errors.append("That email and password do not match a confirmed account.")
+    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute; 20 per hour", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        return render_template("auth/check_email.html", email=form.email.data, purpose="reset")
+    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@_limit_post
+def reset_password(token: str):
+    try:
+        accounts.user_for_reset_token(token)
+    except InvalidToken:
+        return render_template("auth/link_invalid.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user = accounts.reset_password(token, form.password.data)
+        login_user(user)
+        flash("Your password is changed.", "success")
+        return redirect(url_for("dashboard.home"))
+    return render_template("auth/reset.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+@login_required
+def accept_invitation(token: str):
+    try:
+        invitation = publications.invitation_from_token(token)
+    except InvalidToken:
+        return render_template("auth/link_invalid.html"), 400
+    if request.method == "POST":
+        try:
+            publication = publications.accept_invitation(token, current_user)
+        except InvalidToken:
+            return render_template("auth/link_invalid.html", wrong_account=True), 400
+        flash(f"You can now edit {publication.name}.", "success")
+        return redirect(url_for("dashboard.issues", pub_slug=publication.slug))
+    return render_template("auth/accept_invitation.html", invitation=invitation)

@@ -1,0 +1,91 @@
+"""Reader actions on a publication: subscribe (page, inline, embed), confirm, unsubscribe."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import abort, g, make_response, render_template, request
+
+from saas.audience import subscribers
+from saas.audience.forms import SubscribeForm
+from saas.audience.models import SOURCE_EMBED, SOURCE_FORM
+from saas.audience.reader_links import read_unsubscribe_token
+from saas.core.extensions import csrf, limiter
+from saas.core.tokens import InvalidToken
+from saas.publishing.public_parent import bp
+
+
+def _address_key() -> str:
+    # Hashed: limiter storage and its logs never hold a reader's address.
+    address = (request.form.get("email") or "").strip().lower()[:254]
+    return "subscribe-address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+_per_ip = limiter.limit("10 per minute; 60 per hour", methods=["POST"])
+_per_address = limiter.limit("3 per hour", methods=["POST"], key_func=_address_key)
+
+
+def _handle_subscribe(template: str, source: str):
+    form = SubscribeForm()
+    if request.method == "POST":
+        if form.validate():
+            if not form.is_bot:
+                subscribers.subscribe(g.publication, form.email.data, form.name.data or "", source)
+            return render_template(
+                template, publication=g.publication, form=form, done=True, email=form.email.data
+            )
+        return render_template(template, publication=g.publication, form=form, done=False), 422
+    return render_template(template, publication=g.publication, form=form, done=False)
+
+
+@bp.route("/subscribe", methods=["GET", "POST"])
+@csrf.exempt
+@_per_ip
+@_per_address
+def subscribe():
+    return _handle_subscribe("public/subscribe.html", SOURCE_FORM)
+
+
+@bp.route("/embed/subscribe", methods=["GET", "POST"])
+@csrf.exempt
+@_per_ip
+@_per_address
+def embed_subscribe():
+    response = make_response(_handle_subscribe("public/embed_subscribe.html", SOURCE_EMBED))
+    # The one page other sites may frame.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' https: data:; form-action 'self'; frame-ancestors *"
+    )
+    return response
+
+
+@bp.route("/confirm/<token>")
+def confirm_subscription(token: str):
+    try:
+        subscriber = subscribers.confirm(g.publication, token)
+    except subscribers.WrongPublication:
+        abort(404)
+    except InvalidToken:
+        return render_template("public/link_invalid.html", publication=g.publication), 400
+    return render_template(
+        "public/confirmed.html", publication=g.publication, subscriber=subscriber
+    )
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def unsubscribe(token: str):
+    """GET shows a confirm button; POST (RFC 8058 one-click, no cookies needed) acts."""
+    ids = read_unsubscribe_token(token)
+    if ids is None or ids[0] != g.publication.id:
+        abort(404)
+    if request.method == "POST":
+        how = (
+            "one-click (List-Unsubscribe-Post)"
+            if request.form.get("List-Unsubscribe") == "One-Click"
+            else "unsubscribe page"
+        )
+        subscribers.unsubscribe(g.publication, ids[1], how)
+        return render_template("public/unsubscribed.html", publication=g.publication)
+    return render_template("public/unsubscribe.html", publication=g.publication, token=token)

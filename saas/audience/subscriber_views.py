@@ -1,0 +1,139 @@
+"""The practitioner's list: browse, search, filter, add, tag, unsubscribe, erase, export one."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+
+from saas.audience import subscriber_queries, subscribers, tags
+from saas.audience.models import SUBSCRIBER_STATUSES
+from saas.audience.subscriber_forms import AddSubscriberForm, TagForm
+from saas.publishing.dashboard_parent import bp
+
+
+def _subscriber_or_404(subscriber_id: int):
+    subscriber = subscriber_queries.get(g.publication, subscriber_id)
+    if subscriber is None:
+        abort(404)
+    return subscriber
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+@bp.route("/<pub_slug>/subscribers", endpoint="subscribers")
+def subscribers_list():
+    status = request.args.get("status", "")
+    status = status if status in SUBSCRIBER_STATUSES else None
+    search = (request.args.get("q") or "").strip()[:200] or None
+    sort = request.args.get("sort", "newest")
+    page = subscriber_queries.list_page(
+        g.publication,
+        status=status,
+        tag_id=_int_arg("tag"),
+        search=search,
+        sort=sort,
+        after=request.args.get("after"),
+        before=request.args.get("before"),
+    )
+    return render_template(
+        "dashboard/subscribers.html",
+        page=page,
+        counts=subscriber_queries.status_counts(g.publication),
+        all_tags=subscriber_queries.all_tags(g.publication),
+        status=status,
+        search=search or "",
+        sort=sort,
+        tag_id=_int_arg("tag"),
+        statuses=SUBSCRIBER_STATUSES,
+    )
+
+
+@bp.route("/<pub_slug>/subscribers/new", methods=["GET", "POST"])
+def add_subscriber():
+    form = AddSubscriberForm()
+    if form.validate_on_submit():
+        subscriber, created = subscribers.add_manually(
+            g.publication,
+            form.email.data,
+            form.name.data or "",
+            ask_to_confirm=form.ask_to_confirm.data,
+            note=form.consent_note.data,
+        )
+        if not created:
+            form.email.errors.append("This address is already on your list.")
+        else:
+            names = tags.parse_tag_names(form.tags.data or "")
+            if names:
+                tags.add_tags(g.publication, subscriber, names)
+            subscriber_queries.forget_counts(g.publication)
+            flash(f"Added {subscriber.email}.", "success")
+            return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+    return render_template("dashboard/subscriber_new.html", form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>")
+def subscriber_detail(subscriber_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    return render_template(
+        "dashboard/subscriber_detail.html",
+        subscriber=subscriber,
+        history=subscriber_queries.history(g.publication, subscriber),
+        tag_form=TagForm(),
+    )
+
+
+@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/tags", methods=["POST"])
+def tag_subscriber(subscriber_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    form = TagForm()
+    if form.validate_on_submit():
+        tags.add_tags(g.publication, subscriber, tags.parse_tag_names(form.tags.data))
+        flash("Tags saved.", "success")
+    else:
+        flash("Enter at least one tag.", "error")
+    return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+
+
+@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/tags/<int:tag_id>/remove", methods=["POST"])
+def untag_subscriber(subscriber_id: int, tag_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    if not tags.remove_tag(g.publication, subscriber, tag_id):
+        abort(404)
+    flash("Tag removed.", "success")
+    return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+
+
+@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/unsubscribe", methods=["POST"])
+def unsubscribe_subscriber(subscriber_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    subscribers.unsubscribe(g.publication, subscriber.id, "by the practitioner")
+    subscriber_queries.forget_counts(g.publication)
+    flash(f"{subscriber.email} is unsubscribed.", "success")
+    return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+
+
+@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/delete", methods=["POST"])
+def delete_subscriber(subscriber_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    email = subscriber.email
+    subscribers.erase(g.publication, subscriber)
+    subscriber_queries.forget_counts(g.publication)
+    flash(f"{email} and their personal data are erased.", "success")
+    return redirect(url_for("dashboard.subscribers"))
+
+
+@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/export.json")
+def export_subscriber(subscriber_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    data = subscribers.personal_data(g.publication, subscriber)
+    return Response(
+        json.dumps(data, indent=2, default=str),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="reader-{subscriber.id}.json"'},
+    )

@@ -1,1 +1,0 @@
-"""Practitioner sign-up, sign-in, password reset and invitation acceptance."""

@@ -1,0 +1,53 @@
+"""An issue's email as each reader gets it: all of the issue, or a paid issue's preview.
+
+`issue_message` hands the mail layer what it must not decide itself: the reader links
+(signed per reader) and the body, whole or cut at the paywall break with an upgrade link.
+A batch renders the issue once more for free readers and looks up, in one query, which of
+its readers have paid access. Issues for everyone, and every issue with billing off, go out
+whole to all.
+"""
+
+from __future__ import annotations
+
+from saas.audience.reader_links import IssueLinks
+from saas.billing import paywall, reader_billing
+from saas.mail.newsletter import IssueMessage, MessageParts
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Publication
+
+
+def issue_message(
+    publication: Publication, issue: Issue, *, preview: bool = False, test: bool = False
+) -> IssueMessage:
+    """The issue rendered for mailing: whole, or (preview=True) up to the paywall break."""
+    links = IssueLinks(publication, issue)
+    if preview:
+        parts = MessageParts(
+            links,
+            body_html=paywall.preview_html(issue),
+            body_markdown=paywall.preview_markdown(issue),
+            upgrade_url=links.view_online_url + "#upgrade",
+        )
+    else:
+        parts = MessageParts(links, body_html=issue.body_html, body_markdown=issue.body_markdown)
+    return IssueMessage(publication, issue, parts, test=test)
+
+
+class Variants:
+    """The full message and, for a locked paid issue, the preview and who has paid."""
+
+    def __init__(
+        self, publication: Publication, issue: Issue, subscriber_ids: list[int | None]
+    ) -> None:
+        self.preview: IssueMessage | None = None
+        self.paid: set[int] = set()
+        if paywall.is_locked(issue):
+            self.preview = issue_message(publication, issue, preview=True)
+            ids = [i for i in subscriber_ids if i is not None]
+            self.paid = reader_billing.paid_subscriber_ids(publication, ids)
+
+    def pick(self, message: IssueMessage, subscriber_id: int | None) -> IssueMessage:
+        """The message for this reader: `message` (the whole issue) unless they get the preview."""
+        if self.preview is None or subscriber_id in self.paid:
+            return message
+        return self.preview

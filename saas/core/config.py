@@ -1,0 +1,249 @@
+"""Configuration read from the environment, with embedded defaults for `make run`.
+
+Every setting documented in README's configuration table is read here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+INSTANCE_DIR = Path(os.environ.get("TEND_INSTANCE_DIR", Path.cwd() / "instance")).resolve()
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _embedded_secret_key() -> str:
+    """Return a secret key kept under instance/ so sessions survive restarts in development."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _embedded_support_keys() -> str:
+    """Return the support-request encryption key kept under instance/ (development only)."""
+    path = INSTANCE_DIR / "support_keys"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    path.touch(mode=0o600)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def _checked_fernet_keys(value: str) -> str:
+    """Refuse to start with a malformed key list (never echoing the keys themselves)."""
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    for number, key in enumerate(keys, start=1):
+        try:
+            ok = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            raise RuntimeError(f"SUPPORT_ENCRYPTION_KEYS: key {number} is not a Fernet key")
+    return ",".join(keys)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """psycopg 3 is the driver; accept the common postgres:// spellings."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{INSTANCE_DIR / 'tend.db'}"
+    return sqlalchemy_url(url)
+
+
+def _release() -> str:
+    """Package version plus git revision when known (for Sentry releases)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        base = version("tend")
+    except PackageNotFoundError:
+        base = "0"
+    revision = os.environ.get("GIT_REVISION", "")
+    if not revision:
+        head = Path(__file__).resolve().parents[2] / ".git" / "HEAD"
+        try:
+            ref = head.read_text().strip()
+            if ref.startswith("ref: "):
+                ref_path = head.parent / ref[5:]
+                ref = ref_path.read_text().strip() if ref_path.exists() else ""
+            revision = ref[:12]
+        except OSError:
+            revision = ""
+    return f"tend@{base}+{revision}" if revision else f"tend@{base}"
+
+
+def _plan_prices(monthly: str, yearly: str) -> dict[str, str]:
+    """A plan's Stripe Price ids by billing interval (an interval without one is not offered)."""
+    prices = {"month": monthly.strip(), "year": yearly.strip()}
+    return {interval: price for interval, price in prices.items() if price}
+
+
+def billing_settings() -> dict[str, Any]:
+    """Stripe keys, the practitioner plan table and the reader-payments platform fee.
+
+    Billing is on only when STRIPE_SECRET_KEY is set; without it every plan limit is off and
+    the billing pages explain how to turn payments on. In each plan None means unlimited.
+    """
+    return {
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        "STRIPE_CONNECT_WEBHOOK_SECRET": os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", ""),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", "").rstrip("/"),
+        "PLATFORM_FEE_PERCENT": float(os.environ.get("PLATFORM_FEE_PERCENT", "0")),
+        "BILLING_GRACE_DAYS": int(os.environ.get("BILLING_GRACE_DAYS", "7")),
+        # Days a processed webhook event's id is kept to recognise Stripe's redeliveries.
+        "STRIPE_EVENT_RETENTION_DAYS": int(os.environ.get("STRIPE_EVENT_RETENTION_DAYS", "30")),
+        "BILLING_PLANS": [
+            {
+                "key": "free",
+                "name": "Free",
+                "prices": {},
+                "max_publications": 1,
+                "max_subscribers": 1_000,
+                "custom_domain": False,
+                "tend_branding": True,
+            },
+            {
+                "key": "pro",
+                "name": "Pro",
+                "prices": _plan_prices(
+                    os.environ.get("STRIPE_PRICE_PRO", ""),
+                    os.environ.get("STRIPE_PRICE_PRO_YEARLY", ""),
+                ),
+                "max_publications": 3,
+                "max_subscribers": 10_000,
+                "custom_domain": True,
+                "tend_branding": False,
+            },
+            {
+                "key": "studio",
+                "name": "Studio",
+                "prices": _plan_prices(
+                    os.environ.get("STRIPE_PRICE_STUDIO", ""),
+                    os.environ.get("STRIPE_PRICE_STUDIO_YEARLY", ""),
+                ),
+                "max_publications": None,
+                "max_subscribers": None,
+                "custom_domain": True,
+                "tend_branding": False,
+            },
+        ],
+    }
+
+
+def load_config() -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ.get("TEND_ENV", "development")
+    production = env == "production"
+    redis_url = os.environ.get("REDIS_URL", "")
+    smtp_url = os.environ.get("SMTP_URL", "")
+    secret_key = os.environ.get("SECRET_KEY") or (None if production else _embedded_secret_key())
+    if production and not secret_key:
+        raise RuntimeError("SECRET_KEY must be set when TEND_ENV=production")
+    # Production without keys gets "": saas.core.crypto refuses to build the app (web and worker).
+    support_keys = os.environ.get("SUPPORT_ENCRYPTION_KEYS", "")
+    support_keys_file = "" if support_keys or production else str(INSTANCE_DIR / "support_keys")
+    return {
+        "TEND_ENV": env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": _database_url(),
+        # Migrations run as the role that owns the tables; the app's role owns none.
+        "MIGRATION_DATABASE_URI": sqlalchemy_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
+        # hide_parameters: SQL errors never carry row values (support text, addresses).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0.0")),
+        "RELEASE": _release(),
+        "REDIS_URL": redis_url,
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "PLATFORM_HOSTS": [
+            h.strip().lower()
+            for h in os.environ.get("PLATFORM_HOSTS", "localhost,127.0.0.1").split(",")
+            if h.strip()
+        ],
+        # Custom-domain verification asks this nameserver (host:port) for TXT records; empty
+        # means the system resolver. The timeout is not an environment setting (tests lower it).
+        "DNS_RESOLVER": os.environ.get("DNS_RESOLVER", "").strip(),
+        "DNS_TIMEOUT": 3.0,
+        "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT") or ("smtp" if smtp_url else "outbox"),
+        "SMTP_URL": smtp_url,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),
+        "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
+        # Seconds an SMTP connection waits for the server before the send is retried.
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "30")),
+        # Seconds a claimed delivery may go without its worker's heartbeat before the send's
+        # watcher re-queues it (the worker died).
+        "DELIVERY_CLAIM_TIMEOUT": int(os.environ.get("DELIVERY_CLAIM_TIMEOUT", "300")),
+        "INBOUND_EMAIL_DOMAIN": os.environ.get("INBOUND_EMAIL_DOMAIN", "in.tend.localhost"),
+        # Reader replies by email: the shared secret of POST /inbound/email (empty = off), the
+        # largest message accepted there and by the SMTP server, and where that server listens.
+        "INBOUND_SECRET": os.environ.get("INBOUND_SECRET", ""),
+        "INBOUND_MAX_BYTES": int(os.environ.get("INBOUND_MAX_BYTES", str(10 * 1024 * 1024))),
+        "INBOUND_SMTP_HOST": os.environ.get("INBOUND_SMTP_HOST", "127.0.0.1"),
+        "INBOUND_SMTP_PORT": int(os.environ.get("INBOUND_SMTP_PORT", "2525")),
+        # Seconds a reader's emailed sign-in link (to reply on the web) stays valid.
+        "READER_LINK_MAX_AGE": int(os.environ.get("READER_LINK_MAX_AGE", "1800")),
+        "SUBSCRIBE_CONFIRM_MAX_AGE": int(
+            os.environ.get("SUBSCRIBE_CONFIRM_MAX_AGE", str(7 * 86400))
+        ),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or (redis_url if redis_url and production else "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "WTF_CSRF_ENABLED": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        # __Host- cookies are only accepted over https, for this exact host, path /.
+        "SESSION_COOKIE_NAME": "__Host-tend_session" if production else "tend_session",
+        "REMEMBER_COOKIE_NAME": "__Host-tend_remember" if production else "tend_remember",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PASSWORD_RESET_MAX_AGE": int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600")),
+        "SIGNUP_CONFIRM_MAX_AGE": int(os.environ.get("SIGNUP_CONFIRM_MAX_AGE", "86400")),
+        "INVITE_MAX_AGE": int(os.environ.get("INVITE_MAX_AGE", str(7 * 86400))),
+        "ARCHIVE_PAGE_SIZE": int(os.environ.get("ARCHIVE_PAGE_SIZE", "12")),
+        # Seconds anonymous readers' public pages are served from the in-process cache; 0 = off.
+        "PUBLIC_CACHE_SECONDS": int(
+            os.environ.get("PUBLIC_CACHE_SECONDS", "10" if production else "0")
+        ),
+        "WORKER_FORK": _bool("TEND_WORKER_FORK", False),
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "1" if production else "0")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        # Fernet keys for support requests, newest first; the file is the embedded default's.
+        "SUPPORT_ENCRYPTION_KEYS": _checked_fernet_keys(support_keys)
+        if support_keys
+        else ("" if production else _checked_fernet_keys(_embedded_support_keys())),
+        "SUPPORT_KEYS_FILE": support_keys_file,
+        # Subscriber CSV uploads only; every other request keeps MAX_CONTENT_LENGTH.
+        "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
+        **billing_settings(),
+    }

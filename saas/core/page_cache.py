@@ -1,0 +1,244 @@
+"""A small in-process cache for anonymous readers' public pages.
+
+Public pages (a publication's home, archive, issues, feeds, sitemap and robots.txt) are the
+same for every reader who is not signed in, and they are what a newsletter's traffic spike
+hits. ``PublicPageCache`` is WSGI middleware that keeps the finished responses to those
+requests for ``PUBLIC_CACHE_SECONDS`` (0 turns it off: the default outside production).
+
+It sits inside ``CustomDomainMiddleware`` (Domain -> Cache -> Flask), so it sees the
+rewritten ``/p/<slug>/...`` path, and keys entries by scheme, host, path and query, so a
+custom domain and the platform host never share an entry. It is deliberately conservative:
+
+- only GET and HEAD to the public page paths listed in ``CACHEABLE_PATH``; a query string
+  only as ``page=<n>`` on the archive;
+- never for a request carrying the session or remember-me cookie, or an Authorization
+  header (a signed-in practitioner sees the live page);
+- only 200 responses that set no cookie, are not ``private``/``no-store`` and vary on
+  nothing but Cookie; HEAD is answered from an entry but never fills one;
+- bounded: least recently used entries go first past ``max_entries`` or ``max_bytes``.
+
+Each worker process has its own cache, so an edit shows on every worker within the TTL.
+Answers to cacheable requests carry ``X-Cache: HIT`` (with ``Age``) or ``X-Cache: MISS``
+(whether or not the answer could be kept); bypassed requests carry neither. A hit gets its
+own ``X-Request-ID``, like a request Flask answered.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.http import parse_cookie
+
+WSGIEnviron = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[WSGIEnviron, StartResponse], Iterable[bytes]]
+Headers = list[tuple[str, str]]
+
+CACHEABLE_PATH = re.compile(
+    r"^/p/[^/]+/(?:|archive|issues/[^/]+|feed\.xml|atom\.xml|sitemap\.xml|robots\.txt)$"
+)
+_ARCHIVE_QUERY = re.compile(r"^page=\d{1,6}$")
+# Headers that belong to one request, not to the page: regenerated on a hit.
+_PER_REQUEST_HEADERS = frozenset({"x-request-id", "x-cache", "age"})
+_UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """A finished response, kept with the time it was stored."""
+
+    status: str
+    headers: Headers
+    body: bytes
+    stored_at: float
+
+
+def _request_id(environ: WSGIEnviron) -> str:
+    # Same rule as saas.core.observability: keep a sane incoming id, else make one.
+    incoming = environ.get("HTTP_X_REQUEST_ID", "")
+    if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
+        return incoming
+    return uuid.uuid4().hex
+
+
+class PublicPageCache:
+    """WSGI middleware caching anonymous GET/HEAD responses of public pages for a short TTL."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        config: Mapping[str, Any],
+        max_entries: int = 2_000,
+        max_bytes: int = 64 * 1024 * 1024,
+        max_entry_bytes: int = 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.app = app
+        self.config = config
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = max_entry_bytes
+        self.clock = clock
+        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    # --- the cache ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every entry (this process only)."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def _get(self, key: str, ttl: float) -> CachedResponse | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if self.clock() - entry.stored_at >= ttl:
+                del self._entries[key]
+                self._bytes -= len(entry.body)
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def _put(self, key: str, entry: CachedResponse) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._entries and (
+                len(self._entries) > self.max_entries or self._bytes > self.max_bytes
+            ):
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= len(evicted.body)
+
+    # --- what may be cached ---------------------------------------------------------------
+
+    def _ttl(self) -> float:
+        try:
+            return float(self.config.get("PUBLIC_CACHE_SECONDS") or 0)
+        except (TypeError, ValueError):
+            return 0.0
+
+    def _key(self, environ: WSGIEnviron) -> str | None:
+        """The cache key for a cacheable request, or None to pass it straight through."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return None
+        path = environ.get("PATH_INFO") or "/"
+        if not CACHEABLE_PATH.match(path):
+            return None
+        query = environ.get("QUERY_STRING") or ""
+        if query and not (path.endswith("/archive") and _ARCHIVE_QUERY.match(query)):
+            return None
+        if environ.get("HTTP_AUTHORIZATION"):
+            return None
+        cookie_header = environ.get("HTTP_COOKIE")
+        if cookie_header:
+            cookies = parse_cookie(cookie_header)
+            private = (
+                self.config.get("SESSION_COOKIE_NAME") or "session",
+                self.config.get("REMEMBER_COOKIE_NAME") or "remember_token",
+            )
+            if any(name in cookies for name in private):
+                return None
+        host = (environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or "").lower()
+        scheme = environ.get("wsgi.url_scheme", "http")
+        script = environ.get("SCRIPT_NAME") or ""
+        return f"{scheme}://{host}{script}{path}?{query}"
+
+    @staticmethod
+    def _storable(status: str, headers: Headers) -> bool:
+        if not status.startswith("200"):
+            return False
+        for name, value in headers:
+            lowered = name.lower()
+            if lowered == "set-cookie":
+                return False
+            if lowered == "cache-control" and any(
+                directive in value.lower() for directive in _UNCACHEABLE_DIRECTIVES
+            ):
+                return False
+            if lowered == "vary" and any(
+                part.strip().lower() not in ("cookie", "") for part in value.split(",")
+            ):
+                return False
+        return True
+
+    # --- WSGI -----------------------------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnviron, start_response: StartResponse) -> Iterable[bytes]:
+        ttl = self._ttl()
+        key = self._key(environ) if ttl > 0 else None
+        if key is None:
+            return self.app(environ, start_response)
+
+        head = environ["REQUEST_METHOD"] == "HEAD"
+        entry = self._get(key, ttl)
+        if entry is not None:
+            age = int(self.clock() - entry.stored_at)
+            start_response(
+                entry.status,
+                [
+                    *entry.headers,
+                    ("X-Request-ID", _request_id(environ)),
+                    ("X-Cache", "HIT"),
+                    ("Age", str(age)),
+                ],
+            )
+            return [] if head else [entry.body]
+        if head:
+            # A HEAD answer has no body to keep; let the app answer it.
+            def miss(status: str, headers: Headers, exc_info: Any = None) -> Callable:
+                return start_response(status, [*headers, ("X-Cache", "MISS")], exc_info)
+
+            return self.app(environ, miss)
+        return self._fill(key, environ, start_response)
+
+    def _fill(
+        self, key: str, environ: WSGIEnviron, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Run the app, buffer its answer, keep it if it may be shared, and pass it on."""
+        captured: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        def capture(status: str, headers: Headers, exc_info: Any = None) -> Callable:
+            captured.update(status=status, headers=list(headers), exc_info=exc_info)
+            return chunks.append
+
+        iterable = self.app(environ, capture)
+        try:
+            for chunk in iterable:
+                chunks.append(chunk)
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+        if "status" not in captured:
+            raise RuntimeError("WSGI app returned without calling start_response")
+        status: str = captured["status"]
+        headers: Headers = captured["headers"]
+        body = b"".join(chunks)
+        if (
+            captured["exc_info"] is None
+            and len(body) <= self.max_entry_bytes
+            and self._storable(status, headers)
+        ):
+            kept = [(n, v) for n, v in headers if n.lower() not in _PER_REQUEST_HEADERS]
+            self._put(key, CachedResponse(status, kept, body, self.clock()))
+        start_response(status, [*headers, ("X-Cache", "MISS")], captured["exc_info"])
+        return [body]

@@ -1,1 +1,0 @@
-"""The practitioner's dashboard."""

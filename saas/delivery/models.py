@@ -1,0 +1,78 @@
+"""Sends of an issue and the per-recipient Delivery record behind each one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.extensions import db
+from saas.core.model_base import TenantScoped, UTCDateTime, utcnow
+
+# Send states
+SEND_SCHEDULED = "scheduled"
+SEND_QUEUED = "queued"
+SEND_SENDING = "sending"
+SEND_PAUSED = "paused"
+SEND_DONE = "done"
+SEND_CANCELLED = "cancelled"
+
+# Delivery states
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+BOUNCED = "bounced"
+SKIPPED = "skipped"
+DELIVERY_STATUSES = (QUEUED, SENDING, SENT, FAILED, BOUNCED, SKIPPED)
+FINAL_STATUSES = (SENT, FAILED, BOUNCED, SKIPPED)
+
+
+class Send(TenantScoped, db.Model):
+    """One sending of an issue to the list (at most one per issue)."""
+
+    __tablename__ = "sends"
+    __table_args__ = (UniqueConstraint("publication_id", "issue_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=SEND_QUEUED)
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Delivery(TenantScoped, db.Model):
+    """One issue to one reader: the verifiable record of what was sent, when, and how it went."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("issue_id", "subscriber_id"),
+        Index("ix_deliveries_send_status", "send_id", "status", "id"),
+        Index("ix_deliveries_status_claimed", "status", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    send_id: Mapped[int] = mapped_column(ForeignKey("sends.id", ondelete="CASCADE"), nullable=False)
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), nullable=False
+    )
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    smtp_response: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    error: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
+    )

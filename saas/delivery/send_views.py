@@ -1,0 +1,146 @@
+"""Sending issues: test sends, send now, schedule, pause / resume, live progress and records."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField
+from wtforms.validators import DataRequired
+
+from saas.delivery import sending
+from saas.delivery.models import DELIVERY_STATUSES
+from saas.publishing import issues as issue_service
+from saas.publishing.dashboard_parent import bp
+
+
+class SendScheduleForm(FlaskForm):
+    send_at = DateTimeLocalField("Send at", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+
+
+def _issue_or_404(issue_id: int):
+    issue = issue_service.get_issue(g.publication, issue_id)
+    if issue is None:
+        abort(404)
+    return issue
+
+
+def _send_or_404(send_id: int):
+    send = sending.get_send(g.publication, send_id)
+    if send is None:
+        abort(404)
+    return send
+
+
+def _back_to_editor(issue_id: int):
+    return redirect(url_for("dashboard.edit_issue", issue_id=issue_id), 303)
+
+
+@bp.context_processor
+def inject_send_helpers() -> dict:
+    """Lets the editor show the issue's send without the editor view knowing about sends."""
+    return {
+        "issue_send": lambda issue: sending.send_for_issue(g.publication, issue.id),
+        "active_reader_count": lambda: sending.active_reader_count(g.publication),
+    }
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/send-test", methods=["POST"])
+def send_test(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    try:
+        address = sending.send_test(g.publication, issue, current_user)
+    except sending.SendError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Test sent to {address}. Check your inbox.", "success")
+    return _back_to_editor(issue.id)
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/send", methods=["POST"])
+def send_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    try:
+        send = sending.send_now(g.publication, issue)
+    except sending.SendError as exc:
+        flash(str(exc), "error")
+        return _back_to_editor(issue.id)
+    flash(f"Issue {issue.number} is on its way to your readers.", "success")
+    return redirect(url_for("dashboard.send_status", send_id=send.id), 303)
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/send/schedule", methods=["POST"])
+def schedule_send(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    form = SendScheduleForm()
+    if not form.validate_on_submit():
+        flash("Choose a valid date and time to send.", "error")
+        return _back_to_editor(issue.id)
+    local = form.send_at.data.replace(tzinfo=ZoneInfo(g.publication.timezone))
+    try:
+        sending.schedule_send(g.publication, issue, local.astimezone(UTC))
+    except sending.SendError as exc:
+        flash(str(exc), "error")
+        return _back_to_editor(issue.id)
+    flash(f"Sending on {local:%-d %b %Y at %H:%M} ({g.publication.timezone}).", "success")
+    return _back_to_editor(issue.id)
+
+
+@bp.route("/<pub_slug>/sends")
+def sends():
+    return render_template("dashboard/sends.html", sends=sending.list_sends(g.publication))
+
+
+@bp.route("/<pub_slug>/sends/<int:send_id>")
+def send_status(send_id: int):
+    send = _send_or_404(send_id)
+    status = request.args.get("status", "")
+    status = status if status in DELIVERY_STATUSES else ""
+    search = request.args.get("q", "").strip()[:254]
+    after = request.args.get("after", 0, type=int)
+    return render_template(
+        "dashboard/send.html",
+        send=send,
+        issue=issue_service.get_issue(g.publication, send.issue_id),
+        progress=sending.progress(g.publication, send),
+        page=sending.delivery_page(g.publication, send, status, search, max(after, 0)),
+        status=status,
+        search=search,
+        after=after,
+        statuses=DELIVERY_STATUSES,
+    )
+
+
+@bp.route("/<pub_slug>/sends/<int:send_id>/progress")
+def send_progress(send_id: int):
+    send = _send_or_404(send_id)
+    return jsonify(sending.progress(g.publication, send).as_dict())
+
+
+def _act(send_id: int, action, done: str):
+    send = _send_or_404(send_id)
+    try:
+        action(g.publication, send)
+    except sending.SendError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("dashboard.send_status", send_id=send_id), 303)
+
+
+@bp.route("/<pub_slug>/sends/<int:send_id>/pause", methods=["POST"])
+def pause_send(send_id: int):
+    return _act(send_id, sending.pause_send, "Paused. Messages already in flight still arrive.")
+
+
+@bp.route("/<pub_slug>/sends/<int:send_id>/resume", methods=["POST"])
+def resume_send(send_id: int):
+    return _act(send_id, sending.resume_send, "Resumed where it stopped.")
+
+
+@bp.route("/<pub_slug>/sends/<int:send_id>/cancel", methods=["POST"])
+def cancel_send(send_id: int):
+    return _act(send_id, sending.cancel_scheduled, "Scheduled send cancelled.")

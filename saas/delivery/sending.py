@@ -1,0 +1,286 @@
+"""Sending an issue to the list, as the practitioner sees it: start, schedule, pause, watch.
+
+`send_now` and `schedule_send` open the issue's one Send; the jobs in `send_batches` deliver
+it and `send_upkeep` keeps it moving. `progress` and `delivery_page` feed the send page: live
+counts per status with an estimate of the time left, and the searchable per-recipient record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from saas.accounts.models import User
+from saas.audience.models import ACTIVE, Subscriber
+from saas.billing import paid_mail
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.queue import enqueue, enqueue_at
+from saas.core.tenancy import bound_to, cross_tenant
+from saas.delivery import upkeep as send_upkeep
+from saas.delivery.models import (
+    BOUNCED,
+    FAILED,
+    FINAL_STATUSES,
+    QUEUED,
+    SEND_CANCELLED,
+    SEND_DONE,
+    SEND_PAUSED,
+    SEND_QUEUED,
+    SEND_SCHEDULED,
+    SEND_SENDING,
+    SENDING,
+    SENT,
+    SKIPPED,
+    Delivery,
+    Send,
+)
+from saas.mail.newsletter import InvalidRecipient, Recipient
+from saas.publishing import issues as issue_service
+from saas.publishing.issue_models import STATUS_SCHEDULED, Issue
+from saas.publishing.models import Publication
+
+
+class SendError(ValueError):
+    """The send cannot do what was asked; the message says why, for the practitioner."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a send stands: counts per delivery status, share finished, time left."""
+
+    status: str
+    total: int
+    counts: dict[str, int]
+    finished: int
+    percent: float
+    eta_seconds: int | None
+
+    def as_dict(self) -> dict:
+        """The JSON the send page polls."""
+        return {
+            "status": self.status,
+            "total": self.total,
+            **self.counts,
+            "finished": self.finished,
+            "percent": round(self.percent, 1),
+            "eta_seconds": self.eta_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class DeliveryPage:
+    """One page of a send's per-recipient record, oldest first."""
+
+    items: list[Delivery]
+    next_after: int | None
+
+
+# --- the practitioner's side ------------------------------------------------------------------
+
+
+def get_send(publication: Publication, send_id: int) -> Send | None:
+    """A send of this publication by id."""
+    return db.session.scalar(select(Send).where(Send.id == send_id))
+
+
+def send_for_issue(publication: Publication, issue_id: int) -> Send | None:
+    """The issue's send, if it has one."""
+    return db.session.scalar(select(Send).where(Send.issue_id == issue_id))
+
+
+def list_sends(publication: Publication) -> list[tuple[Send, Issue]]:
+    """Every send with its issue, newest first."""
+    rows = db.session.execute(
+        select(Send, Issue).join(Issue, Issue.id == Send.issue_id).order_by(Send.id.desc())
+    )
+    return [(send, issue) for send, issue in rows]
+
+
+def active_reader_count(publication: Publication) -> int:
+    """How many readers an issue sent now would go to."""
+    return db.session.scalar(
+        select(func.count()).select_from(Subscriber).where(Subscriber.status == ACTIVE)
+    )
+
+
+def send_test(publication: Publication, issue: Issue, user: User) -> str:
+    """Mail the issue, as readers will get it but marked [Test], to the practitioner."""
+    message = paid_mail.issue_message(publication, issue, test=True)
+    try:
+        personalised = message.personalise(Recipient(0, user.email, user.name))
+    except InvalidRecipient as exc:
+        raise SendError(f"Your own address cannot be mailed: {exc}") from exc
+    enqueue("worker.jobs.send_email", personalised.data, queue="mail")
+    return personalised.to
+
+
+def _refuse_if_suspended(publication: Publication) -> None:
+    if send_upkeep.suspended(publication):
+        raise SendError("This publication is suspended, so it cannot send.")
+
+
+def _unsent(publication: Publication, issue: Issue) -> Send | None:
+    """The issue's send if it was only scheduled or cancelled; SendError if it went out."""
+    send = send_for_issue(publication, issue.id)
+    if send is not None and send.status not in (SEND_SCHEDULED, SEND_CANCELLED):
+        raise SendError("This issue has already been sent.")
+    return send
+
+
+def _open_send(publication: Publication, issue: Issue, send: Send | None) -> Send:
+    if send is None:
+        send = Send(publication_id=publication.id, issue_id=issue.id)
+        db.session.add(send)
+    return send
+
+
+def _commit_send() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # a second click raced the first
+        db.session.rollback()
+        raise SendError("This issue has already been sent.") from exc
+
+
+def send_now(publication: Publication, issue: Issue) -> Send:
+    """Publish the issue if needed and start sending it to every active reader."""
+    _refuse_if_suspended(publication)
+    existing = _unsent(publication, issue)
+    if not issue.is_published:
+        issue_service.publish_issue(publication, issue.id)
+    send = _open_send(publication, issue, existing)
+    send.status, send.scheduled_at = SEND_QUEUED, None
+    _commit_send()
+    send_upkeep.start(send.id)
+    return send
+
+
+def schedule_send(publication: Publication, issue: Issue, when: datetime) -> Send:
+    """Publish (if it is not yet) and send the issue at `when`, an aware UTC time."""
+    _refuse_if_suspended(publication)
+    if when.tzinfo is None or when <= utcnow():
+        raise SendError("Choose a time in the future.")
+    existing = _unsent(publication, issue)
+    if not issue.is_published:
+        issue_service.schedule_issue(publication, issue, when)
+    send = _open_send(publication, issue, existing)
+    send.status, send.scheduled_at = SEND_SCHEDULED, when
+    _commit_send()
+    enqueue_at(when, "worker.jobs.start_due_sends")
+    return send
+
+
+def cancel_scheduled(publication: Publication, send: Send) -> Send:
+    """Call off a scheduled send, and the publishing that was scheduled with it."""
+    if send.status != SEND_SCHEDULED:
+        raise SendError("Only a scheduled send can be cancelled.")
+    issue = db.session.get(Issue, send.issue_id)
+    if issue.status == STATUS_SCHEDULED and issue.scheduled_at == send.scheduled_at:
+        issue_service.unpublish_issue(publication, issue)
+    send.status = SEND_CANCELLED
+    db.session.commit()
+    return send
+
+
+def pause_send(publication: Publication, send: Send) -> Send:
+    """Stop a send after the messages in flight; batches hand their rows back."""
+    if send.status not in (SEND_QUEUED, SEND_SENDING):
+        raise SendError("Only a send in progress can be paused.")
+    send.status = SEND_PAUSED
+    db.session.commit()
+    return send
+
+
+def resume_send(publication: Publication, send: Send) -> Send:
+    """Carry on a paused send where it stopped."""
+    _refuse_if_suspended(publication)
+    if send.status != SEND_PAUSED:
+        raise SendError("Only a paused send can be resumed.")
+    send.status = SEND_SENDING if send.started_at else SEND_QUEUED
+    db.session.commit()
+    if send.status == SEND_QUEUED:
+        send_upkeep.start(send.id)
+    else:
+        send_upkeep.watch_later(send.id)
+        send_upkeep.requeue_stale(send)
+        send_upkeep.enqueue_orphans(publication, send)
+        send_upkeep.finish_if_complete(send)
+    return send
+
+
+def progress(publication: Publication, send: Send) -> Progress:
+    """Counts per status, share finished and an estimate of the time left."""
+    rows = db.session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.send_id == send.id)
+        .group_by(Delivery.status)
+    ).all()
+    counts = {status: 0 for status in (QUEUED, SENDING, SENT, FAILED, BOUNCED, SKIPPED)}
+    counts.update(dict(rows))
+    total = max(send.total, sum(counts.values()))
+    finished = sum(counts[s] for s in FINAL_STATUSES)
+    percent = 100.0 * finished / total if total else (100.0 if send.status == SEND_DONE else 0.0)
+    eta = None
+    if send.status == SEND_SENDING and send.started_at and finished:
+        rate = finished / max((utcnow() - send.started_at).total_seconds(), 1.0)
+        if publication.max_send_rate > 0:
+            rate = min(rate, publication.max_send_rate)
+        eta = round((total - finished) / rate)
+    return Progress(send.status, total, counts, finished, percent, eta)
+
+
+def delivery_page(
+    publication: Publication,
+    send: Send,
+    status: str | None = None,
+    search: str | None = None,
+    after: int = 0,
+    per_page: int = 50,
+) -> DeliveryPage:
+    """Who got the issue, when, and what went wrong: filtered by status and address."""
+    query = select(Delivery).where(Delivery.send_id == send.id, Delivery.id > after)
+    if status:
+        query = query.where(Delivery.status == status)
+    if search and search.strip():
+        query = query.where(Delivery.email.contains(search.strip().lower(), autoescape=True))
+    items = list(db.session.scalars(query.order_by(Delivery.id).limit(per_page + 1)))
+    more = len(items) > per_page
+    return DeliveryPage(items[:per_page], items[per_page - 1].id if more else None)
+
+
+# --- jobs: fan out, batches, reconciliation --------------------------------------------------
+
+
+def start_due_sends(now: datetime | None = None) -> int:
+    """Start every scheduled send whose time has come, across publications."""
+    now = now or utcnow()
+    with cross_tenant():
+        due = db.session.execute(
+            select(Send.id, Send.publication_id).where(
+                Send.status == SEND_SCHEDULED, Send.scheduled_at <= now
+            )
+        ).all()
+    started = 0
+    for send_id, publication_id in due:
+        with bound_to(publication_id):
+            # Only one caller wins the scheduled -> queued step (RQ's scheduler and the CLI).
+            issue_id = db.session.scalar(
+                update(Send)
+                .where(Send.id == send_id, Send.status == SEND_SCHEDULED)
+                .values(status=SEND_QUEUED)
+                .returning(Send.issue_id)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            if issue_id is None:
+                continue
+            publication = db.session.get(Publication, publication_id)
+            if not db.session.get(Issue, issue_id).is_published:
+                issue_service.publish_issue(publication, issue_id)
+            send_upkeep.start(send_id)
+            started += 1
+    return started

@@ -1,1 +1,0 @@
-"""Inbound mail over HTTP: the endpoint email providers forward readers' replies to."""

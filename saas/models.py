@@ -1,0 +1,50 @@
+"""All models, imported here so Alembic and the app see one complete metadata."""
+
+from saas.accounts.models import User
+from saas.audience.import_models import SubscriberImport
+from saas.audience.models import Subscriber, SubscriberEvent, SubscriberTag, Tag
+from saas.billing.models import (
+    ConnectedAccount,
+    PaidTier,
+    PlanSubscription,
+    ReaderSubscription,
+    StripeEvent,
+    SubscriberHold,
+)
+from saas.core.model_base import TenantScoped, utcnow
+from saas.delivery.models import Delivery, Send
+from saas.ops.models import OpsAuditEntry
+from saas.publishing.issue_models import Issue
+from saas.publishing.models import Invitation, Membership, Publication
+from saas.replies.models import ReaderSignIn, Reply, ReplyStanding
+from saas.support.models import SupportEvent, SupportForm, SupportRequest
+
+__all__ = [
+    "ConnectedAccount",
+    "Delivery",
+    "Invitation",
+    "Issue",
+    "Membership",
+    "OpsAuditEntry",
+    "PaidTier",
+    "PlanSubscription",
+    "Publication",
+    "ReaderSignIn",
+    "ReaderSubscription",
+    "Reply",
+    "ReplyStanding",
+    "Send",
+    "StripeEvent",
+    "Subscriber",
+    "SubscriberHold",
+    "SubscriberEvent",
+    "SubscriberImport",
+    "SubscriberTag",
+    "SupportEvent",
+    "SupportForm",
+    "SupportRequest",
+    "Tag",
+    "TenantScoped",
+    "User",
+    "utcnow",
+]

@@ -1,1 +1,0 @@
-"""Readers' pages: a publication's home, archive, issues, feeds and sitemap."""

@@ -1,0 +1,151 @@
+"""Issue list, editor, live preview, publish / unpublish / schedule / delete."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+
+from saas.core.model_base import utcnow
+from saas.publishing import issues as issue_service
+from saas.publishing.dashboard_parent import bp
+from saas.publishing.forms import BODY_MAX, IssueFilterForm, IssueForm, ScheduleForm
+from saas.publishing.issue_models import STATUSES
+from saas.publishing.rendering import (
+    format_read_time_long,
+    format_read_time_short,
+    read_seconds,
+    render_markdown,
+)
+
+
+def _issue_or_404(issue_id: int):
+    issue = issue_service.get_issue(g.publication, issue_id)
+    if issue is None:
+        abort(404)
+    return issue
+
+
+def _form_fields(form: IssueForm) -> dict[str, str]:
+    return {name: form[name].data or "" for name in issue_service.EDITABLE_FIELDS}
+
+
+@bp.route("/<pub_slug>/issues")
+def issues():
+    filters = IssueFilterForm(request.args)
+    filters.validate()
+    status = filters.status.data if filters.status.data in STATUSES else None
+    return render_template(
+        "dashboard/issues.html",
+        filters=filters,
+        issues=issue_service.list_issues(g.publication, status=status, search=filters.q.data),
+        counts=issue_service.status_counts(g.publication),
+        status=status,
+    )
+
+
+@bp.route("/<pub_slug>/issues/new", methods=["GET", "POST"])
+def new_issue():
+    form = IssueForm()
+    if form.validate_on_submit():
+        try:
+            issue = issue_service.create_issue(g.publication, **_form_fields(form))
+        except issue_service.IssueSlugTaken:
+            form.slug.errors.append("Another issue already uses this slug.")
+        else:
+            flash("Draft saved.", "success")
+            return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+    return render_template("dashboard/editor.html", form=form, issue=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>", methods=["GET", "POST"])
+def edit_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    form = IssueForm(obj=issue)
+    if form.validate_on_submit():
+        try:
+            issue_service.update_issue(g.publication, issue, **_form_fields(form))
+        except issue_service.IssueSlugTaken:
+            form.slug.errors.append("Another issue already uses this slug.")
+        else:
+            action = request.form.get("action")
+            if action == "publish":
+                issue_service.publish_issue(g.publication, issue.id)
+                flash(f"Published as Issue {issue.number}.", "success")
+            else:
+                flash("Saved.", "success")
+            return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+    return render_template(
+        "dashboard/editor.html", form=form, issue=issue, schedule_form=ScheduleForm()
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/publish", methods=["POST"])
+def publish_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    issue_service.publish_issue(g.publication, issue.id)
+    flash(f"Published as Issue {issue.number}.", "success")
+    return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/unpublish", methods=["POST"])
+def unpublish_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    issue_service.unpublish_issue(g.publication, issue)
+    flash("Unpublished. It keeps its number if you publish it again.", "success")
+    return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/schedule", methods=["POST"])
+def schedule_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    form = ScheduleForm()
+    if not form.validate_on_submit():
+        flash("Choose a valid date and time to publish.", "error")
+        return redirect(url_for("dashboard.edit_issue", issue_id=issue.id)), 303
+    local = form.publish_at.data.replace(tzinfo=ZoneInfo(g.publication.timezone))
+    when = local.astimezone(UTC)
+    if when <= utcnow():
+        flash("Choose a time in the future.", "error")
+        return redirect(url_for("dashboard.edit_issue", issue_id=issue.id)), 303
+    issue_service.schedule_issue(g.publication, issue, when)
+    flash(f"Scheduled for {local:%d %b %Y, %H:%M} ({g.publication.timezone}).", "success")
+    return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/delete", methods=["POST"])
+def delete_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    issue_service.delete_issue(g.publication, issue)
+    flash("Issue deleted.", "success")
+    return redirect(url_for("dashboard.issues"))
+
+
+@bp.route("/<pub_slug>/issues/<int:issue_id>/preview")
+def preview_issue(issue_id: int):
+    issue = _issue_or_404(issue_id)
+    return render_template(
+        "public/issue.html",
+        publication=g.publication,
+        issue=issue,
+        preview=True,
+        previous=None,
+        following=None,
+    )
+
+
+@bp.route("/<pub_slug>/preview", methods=["POST"])
+def live_preview():
+    body = request.form.get("body_markdown", "")
+    if len(body) > BODY_MAX:
+        return jsonify(error=f"The body is longer than {BODY_MAX:,} characters."), 413
+    html = render_markdown(body)
+    seconds = read_seconds(html)
+    return jsonify(
+        html=html,
+        read_time=format_read_time_long(seconds),
+        read_time_short=format_read_time_short(seconds),
+    )

@@ -1,0 +1,259 @@
+"""Writing, publishing, scheduling and listing issues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.queue import enqueue_at
+from saas.core.tenancy import bound_to, cross_tenant
+from saas.publishing.issue_models import (
+    AUDIENCE_EVERYONE,
+    AUDIENCES,
+    STATUS_DRAFT,
+    STATUS_PUBLISHED,
+    STATUS_SCHEDULED,
+    Issue,
+)
+from saas.publishing.models import Publication
+from saas.publishing.rendering import read_seconds, render_markdown, slugify
+
+EDITABLE_FIELDS = (
+    "title",
+    "subtitle",
+    "slug",
+    "body_markdown",
+    "seo_description",
+    "cover_image_url",
+    "cover_image_alt",
+    "audience",
+)
+
+
+class IssueSlugTaken(ValueError):
+    """Another issue of the publication already has this slug."""
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paginated list."""
+
+    items: list[Issue]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _apply_fields(issue: Issue, fields: dict[str, str]) -> None:
+    for name in EDITABLE_FIELDS:
+        if name in fields and fields[name] is not None:
+            setattr(issue, name, fields[name].strip() if name != "body_markdown" else fields[name])
+    if not issue.slug:
+        issue.slug = slugify(issue.title) or "issue"
+    if issue.audience not in AUDIENCES:
+        issue.audience = AUDIENCE_EVERYONE
+    issue.body_html = render_markdown(issue.body_markdown)
+    issue.read_seconds = read_seconds(issue.body_html)
+    issue.word_count = len(issue.body_markdown.split())
+
+
+def _slug_taken(publication: Publication, slug: str, exclude_id: int | None) -> bool:
+    query = select(Issue.id).where(Issue.publication_id == publication.id, Issue.slug == slug)
+    if exclude_id is not None:
+        query = query.where(Issue.id != exclude_id)
+    return db.session.scalar(query) is not None
+
+
+def _commit_or_slug_error(slug: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise IssueSlugTaken(slug) from exc
+
+
+def create_issue(publication: Publication, **fields: str) -> Issue:
+    """Save a new draft."""
+    issue = Issue(publication_id=publication.id, status=STATUS_DRAFT)
+    _apply_fields(issue, fields)
+    if _slug_taken(publication, issue.slug, None):
+        raise IssueSlugTaken(issue.slug)
+    db.session.add(issue)
+    _commit_or_slug_error(issue.slug)
+    return issue
+
+
+def update_issue(publication: Publication, issue: Issue, **fields: str) -> Issue:
+    """Save edits to an issue, published or not."""
+    new_slug = (fields.get("slug") or "").strip() or slugify(fields.get("title") or issue.title)
+    if _slug_taken(publication, new_slug, issue.id):
+        raise IssueSlugTaken(new_slug)
+    _apply_fields(issue, {**fields, "slug": new_slug})
+    _commit_or_slug_error(issue.slug)
+    return issue
+
+
+def _next_issue_number(publication_id: int) -> int:
+    # One atomic UPDATE ... RETURNING: concurrent publishes queue on the row lock.
+    return db.session.execute(
+        update(Publication)
+        .where(Publication.id == publication_id)
+        .values(last_issue_number=Publication.last_issue_number + 1)
+        .returning(Publication.last_issue_number)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+
+
+def publish_issue(publication: Publication, issue_id: int) -> Issue:
+    """Publish an issue, giving it the next number the first time it is published."""
+    issue = db.session.scalar(select(Issue).where(Issue.id == issue_id).with_for_update())
+    if issue is None:
+        raise LookupError(issue_id)
+    if issue.number is None:
+        issue.number = _next_issue_number(publication.id)
+    issue.status = STATUS_PUBLISHED
+    issue.scheduled_at = None
+    if issue.published_at is None:
+        issue.published_at = utcnow()
+    db.session.commit()
+    return issue
+
+
+def unpublish_issue(publication: Publication, issue: Issue) -> Issue:
+    """Take an issue off the public site; it keeps its number for when it returns."""
+    issue.status = STATUS_DRAFT
+    issue.scheduled_at = None
+    db.session.commit()
+    return issue
+
+
+def schedule_issue(publication: Publication, issue: Issue, when: datetime) -> Issue:
+    """Publish automatically at `when` (aware UTC)."""
+    if when.tzinfo is None:
+        raise ValueError("schedule time must be timezone-aware")
+    issue.status = STATUS_SCHEDULED
+    issue.scheduled_at = when
+    db.session.commit()
+    enqueue_at(when, "worker.jobs.publish_due_issues")
+    return issue
+
+
+def delete_issue(publication: Publication, issue: Issue) -> None:
+    """Delete an issue; its number is never given to another."""
+    db.session.delete(issue)
+    db.session.commit()
+
+
+def publish_due_issues(now: datetime | None = None) -> int:
+    """Publish every scheduled issue whose time has come, across publications."""
+    now = now or utcnow()
+    with cross_tenant():
+        due = db.session.execute(
+            select(Issue.id, Issue.publication_id).where(
+                Issue.status == STATUS_SCHEDULED, Issue.scheduled_at <= now
+            )
+        ).all()
+    published = 0
+    for issue_id, publication_id in due:
+        publication = db.session.get(Publication, publication_id)
+        with bound_to(publication_id):
+            publish_issue(publication, issue_id)
+        published += 1
+    return published
+
+
+def list_issues(
+    publication: Publication, status: str | None = None, search: str | None = None
+) -> list[Issue]:
+    """Dashboard list: newest first, optionally filtered by status and a title/body search."""
+    query = select(Issue).where(Issue.publication_id == publication.id)
+    if status:
+        query = query.where(Issue.status == status)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(Issue.title).like(pattern),
+                func.lower(Issue.subtitle).like(pattern),
+                func.lower(Issue.body_markdown).like(pattern),
+            )
+        )
+    return list(
+        db.session.scalars(
+            query.order_by(Issue.number.desc().nulls_first(), Issue.updated_at.desc())
+        )
+    )
+
+
+def status_counts(publication: Publication) -> dict[str, int]:
+    """How many issues are in each status."""
+    rows = db.session.execute(select(Issue.status, func.count()).group_by(Issue.status)).all()
+    counts = {STATUS_DRAFT: 0, STATUS_SCHEDULED: 0, STATUS_PUBLISHED: 0}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def get_issue(publication: Publication, issue_id: int) -> Issue | None:
+    """An issue of this publication by id."""
+    return db.session.scalar(select(Issue).where(Issue.id == issue_id))
+
+
+def published_page(publication: Publication, page: int, per_page: int) -> Page:
+    """A page of the public archive, newest first."""
+    total = db.session.scalar(
+        select(func.count()).select_from(Issue).where(Issue.status == STATUS_PUBLISHED)
+    )
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(
+        select(Issue)
+        .where(Issue.status == STATUS_PUBLISHED)
+        .order_by(Issue.published_at.desc(), Issue.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return Page(items=list(items), page=page, pages=pages, total=total)
+
+
+def latest_published(publication: Publication, limit: int) -> list[Issue]:
+    """The newest published issues."""
+    return list(
+        db.session.scalars(
+            select(Issue)
+            .where(Issue.status == STATUS_PUBLISHED)
+            .order_by(Issue.published_at.desc(), Issue.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def published_by_slug(publication: Publication, slug: str) -> Issue | None:
+    """A published issue by its slug."""
+    return db.session.scalar(
+        select(Issue).where(Issue.slug == slug, Issue.status == STATUS_PUBLISHED)
+    )
+
+
+def neighbours(publication: Publication, issue: Issue) -> tuple[Issue | None, Issue | None]:
+    """The published issues numbered just before and after this one."""
+    base = select(Issue).where(Issue.status == STATUS_PUBLISHED)
+    previous = db.session.scalar(
+        base.where(Issue.number < issue.number).order_by(Issue.number.desc()).limit(1)
+    )
+    following = db.session.scalar(
+        base.where(Issue.number > issue.number).order_by(Issue.number.asc()).limit(1)
+    )
+    return previous, following

@@ -1,0 +1,118 @@
+"""Publications (the tenants), memberships and editor invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.core.extensions import db
+from saas.core.model_base import UTCDateTime, utcnow
+
+ROLE_OWNER = "owner"
+ROLE_EDITOR = "editor"
+
+
+class Publication(db.Model):
+    """A practitioner's publication: the unit of tenancy."""
+
+    __tablename__ = "publications"
+    __table_args__ = (
+        # Any number of publications may claim a domain while it is pending; only one can
+        # hold it verified (saas.publishing.custom_domains), and only that one is served.
+        Index(
+            "uq_publications_verified_custom_domain",
+            "custom_domain",
+            unique=True,
+            sqlite_where=text("custom_domain_verified_at IS NOT NULL"),
+            postgresql_where=text("custom_domain_verified_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    tagline: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    about: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
+    sign_off: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    accent_color: Mapped[str] = mapped_column(String(7), nullable=False, default="#2f6f5e")
+    logo_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
+    custom_domain: Mapped[str | None] = mapped_column(String(253), nullable=True, index=True)
+    # The TXT record value that proves control of custom_domain ("tend-verify=<token>"), and
+    # when it was seen; a domain is served only once verified. A new domain resets both.
+    custom_domain_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    custom_domain_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    welcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Honoured across every worker by saas.delivery.throttle.
+    max_send_rate: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
+    # Monotonic counter behind issue numbers: bumped atomically, never decremented.
+    last_issue_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Set by an operator: public pages and forms go dark, sends stop, the owner sees why.
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    suspended_reason: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    # Reader replies (saas.replies.models): what happens to web replies, how the
+    # practitioner hears of new ones, and when the last daily digest went out.
+    reply_mode: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
+    reply_notifications: Mapped[str] = mapped_column(
+        String(16), nullable=False, default="immediate"
+    )
+    reply_digest_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    memberships = relationship(
+        "Membership", back_populates="publication", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_suspended(self) -> bool:
+        """Whether an operator has suspended this publication."""
+        return self.suspended_at is not None
+
+    @property
+    def custom_domain_verified(self) -> bool:
+        """Whether the publication has proved it controls its custom domain."""
+        return bool(self.custom_domain) and self.custom_domain_verified_at is not None
+
+
+class Membership(db.Model):
+    """A practitioner's role in a publication."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "publication_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=ROLE_EDITOR)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    user = relationship("User", back_populates="memberships")
+    publication = relationship("Publication", back_populates="memberships")
+
+
+class Invitation(db.Model):
+    """An owner's invitation for someone to join a publication as editor."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("publication_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    publication_id: Mapped[int] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False, default=ROLE_EDITOR)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    publication = relationship("Publication")

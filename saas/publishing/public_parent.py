@@ -1,0 +1,31 @@
+"""The public blueprint: `/p/<pub_slug>/...` (or `/` on a custom domain), tenant bound here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template
+
+from saas.core.tenancy import bind_public
+
+bp = Blueprint("public", __name__, url_prefix="/p/<pub_slug>")
+
+
+@bp.url_value_preprocessor
+def resolve_publication(endpoint, values) -> None:
+    if values is not None and "pub_slug" in values:
+        bind_public(values.pop("pub_slug"))
+
+
+@bp.url_defaults
+def add_publication_slug(endpoint, values) -> None:
+    publication = g.get("publication")
+    if publication is not None and "pub_slug" not in values:
+        values["pub_slug"] = publication.slug
+
+
+@bp.before_request
+def stop_if_suspended():
+    """A suspended publication shows a neutral notice on every public page and form."""
+    publication = g.get("publication")
+    if publication is not None and publication.is_suspended:
+        return render_template("public/unavailable.html"), 503
+    return None

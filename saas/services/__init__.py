@@ -1,1 +1,0 @@
-"""Business logic per domain: plain functions taking the publication; they own commit()."""
