@@ -12,7 +12,7 @@ from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 from tests.conftest import post_form
-from tests.functional import test_tenant_isolation as isolation
+from tests.core import test_tenant_isolation as isolation
 
 two_tenants = isolation.two_tenants
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 
-RULES_FILE = Path(__file__).parent / "fixtures" / "url_rules.txt"
+RULES_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "url_rules.txt"
 
 
 def current_rules(app: Flask) -> list[str]:

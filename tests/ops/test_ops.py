@@ -108,10 +108,10 @@ def test_queues_page_lists_failed_jobs_with_retry_and_delete(app, operator_clien
 
         connection = get_connection()
         queue = Queue("default", connection=connection)
-        job = queue.enqueue("tests.functional.test_ops.always_fails")
+        job = queue.enqueue("tests.ops.test_ops.always_fails")
         SimpleWorker([queue], connection=connection).work(burst=True)
     html = operator_client.get("/ops/queues").get_data(as_text=True)
-    assert "tests.functional.test_ops.always_fails" in html
+    assert "tests.ops.test_ops.always_fails" in html
     assert "private detail" not in html  # only the exception type is shown
     token = csrf_token(operator_client, "/dashboard/new")
     assert (
