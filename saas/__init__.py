@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Feature packages, lowest layer first (the order import-linter's layers contract checks).
+FEATURES = (
+    "accounts",
+    "publishing",
+    "audience",
+    "billing",
+    "delivery",
+    "replies",
+    "support",
+    "ops",
+    "site",
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,9 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security_headers.init_app(app)
 
-    from saas.site import cli
-
-    cli.init_app(app)
+    register_commands(app)
     return app
 
 
@@ -47,7 +59,8 @@ def register_extensions(app: Flask) -> None:
     from saas import models  # noqa: F401  (complete metadata for Alembic)
     from saas.core.extensions import csrf, db, limiter, login_manager, migrate
     from saas.core.page_cache import PublicPageCache
-    from saas.core.tenancy import CustomDomainMiddleware, install_session_hooks
+    from saas.core.tenancy import install_session_hooks
+    from saas.publishing.custom_domain_routing import CustomDomainMiddleware
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -77,35 +90,34 @@ def register_extensions(app: Flask) -> None:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from saas.accounts.loader import load_user
-
-    login_manager.user_loader(load_user)
-
 
 def register_blueprints(app: Flask) -> None:
-    """Attach every feature's blueprint."""
-    from saas.accounts import two_factor_views  # noqa: F401  (adds routes to auth)
-    from saas.accounts.views import bp as auth_bp
-    from saas.billing.views import bp as billing_bp
+    """Each feature's routes, template helpers and hooks, lowest layer first.
+
+    Features nest their dashboard and public blueprints into publishing's two tenancy
+    parents, which are registered last, once every child is in place.
+    """
+    from saas.core import templating
     from saas.core.health import bp as health_bp
-    from saas.dashboard_routes import bp as dashboard_bp
-    from saas.ops.views import bp as ops_bp
-    from saas.public_routes import bp as public_bp
-    from saas.replies.inbound_views import bp as inbound_bp
-    from saas.site.views import bp as site_bp
 
     app.register_blueprint(health_bp)
-    app.register_blueprint(site_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(public_bp)
-    app.register_blueprint(billing_bp)
-    app.register_blueprint(ops_bp)
-    app.register_blueprint(inbound_bp)
-
-    from saas.core import templating
-
     templating.init_app(app)
+    for name in FEATURES:
+        import_module(f"saas.{name}").init_app(app)
+    from saas.publishing import register_parents
+
+    register_parents(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Each feature's `flask` commands."""
+    from saas.core import cli
+
+    cli.init_app(app)
+    for name in FEATURES:
+        init_cli = getattr(import_module(f"saas.{name}"), "init_cli", None)
+        if init_cli is not None:
+            init_cli(app)
 
 
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:

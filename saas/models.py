@@ -2,7 +2,7 @@
 
 from saas.accounts.models import User
 from saas.audience.import_models import SubscriberImport
-from saas.audience.models import Subscriber, SubscriberEvent, SubscriberTag, Tag
+from saas.audience.models import ReaderSignIn, Subscriber, SubscriberEvent, SubscriberTag, Tag
 from saas.billing.models import (
     ConnectedAccount,
     PaidTier,
@@ -16,7 +16,7 @@ from saas.delivery.models import Delivery, Send
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.issue_models import Issue
 from saas.publishing.models import Invitation, Membership, Publication
-from saas.replies.models import ReaderSignIn, Reply, ReplyStanding
+from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
 
 __all__ = [

@@ -28,7 +28,7 @@ def verify_login():
             next_url = session.pop("2fa_next", None)
             session.pop(PENDING_KEY, None)
             login_user(user)
-            return redirect(safe_next_url(next_url) or url_for("dashboard.home"))
+            return redirect(safe_next_url(next_url) or url_for("dashboard.publishing.home"))
         form.code.errors.append("That code is not valid. Try the current one, or a recovery code.")
     return render_template("auth/verify_login.html", form=form), 422 if form.errors else 200
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from saas.accounts import users as accounts
 from saas.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from saas.core.extensions import limiter
 from saas.core.tokens import InvalidToken
 from saas.core.urls import safe_next_url
-from saas.publishing import publications
 
 bp = Blueprint("auth", __name__)
 
@@ -35,14 +34,14 @@ def confirm_account(token: str):
         return render_template("auth/link_invalid.html"), 400
     login_user(user)
     flash("Your email is confirmed. Welcome to Tend.", "success")
-    return redirect(url_for("dashboard.home"))
+    return redirect(url_for("dashboard.publishing.home"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @_limit_post
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.home"))
+        return redirect(url_for("dashboard.publishing.home"))
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
@@ -52,7 +51,9 @@ def login():
             return redirect(url_for("auth.verify_login"))
         if user is not None:
             login_user(user)
-            return redirect(safe_next_url(request.args.get("next")) or url_for("dashboard.home"))
+            return redirect(
+                safe_next_url(request.args.get("next")) or url_for("dashboard.publishing.home")
+            )
         form.password.errors.append("That email and password do not match a confirmed account.")
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
@@ -86,22 +87,5 @@ def reset_password(token: str):
         user = accounts.reset_password(token, form.password.data)
         login_user(user)
         flash("Your password is changed.", "success")
-        return redirect(url_for("dashboard.home"))
+        return redirect(url_for("dashboard.publishing.home"))
     return render_template("auth/reset.html", form=form), 422 if form.errors else 200
-
-
-@bp.route("/invitations/<token>", methods=["GET", "POST"])
-@login_required
-def accept_invitation(token: str):
-    try:
-        invitation = publications.invitation_from_token(token)
-    except InvalidToken:
-        return render_template("auth/link_invalid.html"), 400
-    if request.method == "POST":
-        try:
-            publication = publications.accept_invitation(token, current_user)
-        except InvalidToken:
-            return render_template("auth/link_invalid.html", wrong_account=True), 400
-        flash(f"You can now edit {publication.name}.", "success")
-        return redirect(url_for("dashboard.issues", pub_slug=publication.slug))
-    return render_template("auth/accept_invitation.html", invitation=invitation)

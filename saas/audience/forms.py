@@ -1,6 +1,10 @@
-"""Reader-facing forms. No CSRF token: they sit on cached pages and inside third-party
-iframes, and a forged subscribe can only trigger a confirmation email the reader ignores.
-A honeypot and rate limits per IP and per address keep bots out instead."""
+"""Reader-facing forms: subscribing, asking for a sign-in link, a signed-in reader's buttons.
+
+The subscribe and sign-in-link forms carry no CSRF token: they sit on cached pages and inside
+third-party iframes, and a forged request can only mail a link the reader ignores. A honeypot
+and rate limits per IP and per address keep bots out instead. Buttons used by a signed-in
+reader (delete, sign out, confirm sign-in) carry a CSRF token: they have a session.
+"""
 
 from __future__ import annotations
 
@@ -26,3 +30,24 @@ class SubscribeForm(FlaskForm):
     def is_bot(self) -> bool:
         """Whether the honeypot was filled in."""
         return bool((self.website.data or "").strip())
+
+
+class ReaderLinkForm(FlaskForm):
+    """ "Sign in to reply": an email address (and a honeypot)."""
+
+    class Meta:
+        csrf = False
+
+    email = EmailField(
+        "Your email address", validators=[DataRequired(), Length(max=254), EmailAddress()]
+    )
+    website = StringField("Leave this empty", validators=[Optional(), Length(max=200)])
+
+    @property
+    def is_bot(self) -> bool:
+        """Whether the honeypot was filled in."""
+        return bool((self.website.data or "").strip())
+
+
+class ReaderActionForm(FlaskForm):
+    """A button-only form (delete, sign out, confirm sign-in): just the CSRF token."""

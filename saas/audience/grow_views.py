@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import g, render_template
 
+from saas.audience.blueprints import dashboard_bp
 from saas.core.links import absolute_public_url, external_url
-from saas.publishing.dashboard_parent import bp
 
 
-@bp.route("/<pub_slug>/grow")
+@dashboard_bp.route("/<pub_slug>/grow")
 def grow():
     publication = g.publication
-    frame_url = absolute_public_url(publication, "public.embed_subscribe")
+    frame_url = absolute_public_url(publication, "public.audience.embed_subscribe")
     script_url = external_url("static", filename="js/embed.js")
     snippet = (
         f'<div data-tend-subscribe="{frame_url}" data-title="Subscribe to '
@@ -20,7 +20,7 @@ def grow():
     )
     return render_template(
         "dashboard/grow.html",
-        subscribe_url=absolute_public_url(publication, "public.subscribe"),
+        subscribe_url=absolute_public_url(publication, "public.audience.subscribe"),
         frame_url=frame_url,
         snippet=snippet,
     )

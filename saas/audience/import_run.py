@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
+from saas.audience import hooks
 from saas.audience.csv_formats import CsvFile
 from saas.audience.csv_records import Record
 from saas.audience.import_addresses import AddressCheck
@@ -21,7 +22,6 @@ from saas.audience.import_progress import format_label, save_progress
 from saas.audience.import_sql import ChunkWriter, ImportChunk, copy_text
 from saas.audience.models import ACTIVE, PENDING, UNSUBSCRIBED, Subscriber
 from saas.audience.subscribers import send_confirmation
-from saas.billing import limits as billing_limits
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.publishing.models import Publication
@@ -126,8 +126,8 @@ class ImportRun:
             record = chunk.candidates[address]
             rejected.append([record.line, record.email[:254], ALREADY_LISTED])
             duplicates += 1
-        # Readers past the plan's limit wait on its waiting list, pending (never dropped).
-        billing_limits.hold_over_limit(self.publication, new_ids)
+        # Billing puts readers past the plan's limit on its waiting list (never dropped).
+        hooks.imported(self.publication, new_ids)
         self.processed += chunk.rows
         self.imported += len(new_ids)
         self.duplicates += duplicates

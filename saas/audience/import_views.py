@@ -19,20 +19,20 @@ from flask import (
 
 from saas.audience import exports, imports
 from saas.audience import import_progress as progress_service
+from saas.audience.blueprints import dashboard_bp
 from saas.audience.import_forms import ImportForm
 from saas.audience.models import SUBSCRIBER_STATUSES
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
-from saas.publishing.dashboard_parent import bp
 
 REJECTIONS_PER_PAGE = 200
 UPLOAD_OVERHEAD = 64 * 1024  # multipart boundaries and the other form fields
 
 
-@bp.url_value_preprocessor
+@dashboard_bp.url_value_preprocessor
 def allow_csv_upload(endpoint: str | None, values: dict | None) -> None:
     # URL processors run before the CSRF check reads the body, so the raised limit applies.
-    if endpoint == "dashboard.import_subscribers" and request.method == "POST":
+    if endpoint == "dashboard.audience.import_subscribers" and request.method == "POST":
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + UPLOAD_OVERHEAD
 
 
@@ -61,7 +61,7 @@ def _csv_response(chunks: Iterator[str], filename: str) -> Response:
     )
 
 
-@bp.route("/<pub_slug>/subscribers/import", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/subscribers/import", methods=["GET", "POST"])
 def import_subscribers():
     form = ImportForm()
     if form.validate_on_submit():
@@ -78,7 +78,7 @@ def import_subscribers():
         except imports.ImportRefused as exc:
             form.file.errors.append(str(exc))
         else:
-            return redirect(url_for("dashboard.import_status", import_id=import_.id), 303)
+            return redirect(url_for("dashboard.audience.import_status", import_id=import_.id), 303)
     return render_template(
         "dashboard/import.html",
         form=form,
@@ -88,7 +88,7 @@ def import_subscribers():
     ), (422 if form.errors else 200)
 
 
-@bp.route("/<pub_slug>/imports/<int:import_id>")
+@dashboard_bp.route("/<pub_slug>/imports/<int:import_id>")
 def import_status(import_id: int):
     import_ = _import_or_404(import_id, rejections=True)
     pages = max(1, -(-len(import_.rejections) // REJECTIONS_PER_PAGE))
@@ -105,14 +105,14 @@ def import_status(import_id: int):
     )
 
 
-@bp.route("/<pub_slug>/imports/<int:import_id>/progress")
+@dashboard_bp.route("/<pub_slug>/imports/<int:import_id>/progress")
 def import_progress(import_id: int):
     response = jsonify(progress_service.progress(_import_or_404(import_id)))
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.route("/<pub_slug>/imports/<int:import_id>/rejections.csv")
+@dashboard_bp.route("/<pub_slug>/imports/<int:import_id>/rejections.csv")
 def import_rejections(import_id: int):
     import_ = _import_or_404(import_id, rejections=True)
     return _csv_response(
@@ -120,7 +120,7 @@ def import_rejections(import_id: int):
     )
 
 
-@bp.route("/<pub_slug>/subscribers/export.csv")
+@dashboard_bp.route("/<pub_slug>/subscribers/export.csv")
 def export_subscribers():
     status = request.args.get("status") or None
     if status is not None and status not in SUBSCRIBER_STATUSES:

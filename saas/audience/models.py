@@ -98,3 +98,16 @@ class SubscriberEvent(TenantScoped, db.Model):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ReaderSignIn(TenantScoped, db.Model):
+    """A magic sign-in link that was used: its nonce may never sign anyone in again."""
+
+    __tablename__ = "reader_sign_ins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    nonce: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from saas.audience.models import ACTIVE, Subscriber
+from saas.audience.models import ACTIVE, ReaderSignIn, Subscriber
 from saas.audience.subscribers import WrongPublication, find_by_email
 from saas.core.extensions import db
 from saas.core.links import absolute_public_url
@@ -26,7 +26,6 @@ from saas.mail.compose import compose
 from saas.mail.mailer import queue_email
 from saas.publishing.issue_models import Issue
 from saas.publishing.models import Publication
-from saas.replies.models import ReaderSignIn
 
 PURPOSE = "reader-sign-in"
 
@@ -56,7 +55,7 @@ def request_link(publication: Publication, email: str, issue: Issue | None = Non
         "i": issue.id if issue is not None else None,
     }
     url = absolute_public_url(
-        publication, "public.reader_sign_in", token=make_token(PURPOSE, payload)
+        publication, "public.audience.reader_sign_in", token=make_token(PURPOSE, payload)
     )
     queue_email(
         compose(

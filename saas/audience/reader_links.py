@@ -31,7 +31,7 @@ def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
 def unsubscribe_url(publication: Publication, subscriber_id: int) -> str:
     """The https link behind List-Unsubscribe and the footer link (GET confirms, POST acts)."""
     token = unsubscribe_token(publication.id, subscriber_id)
-    return absolute_public_url(publication, "public.unsubscribe", token=token)
+    return absolute_public_url(publication, "public.audience.unsubscribe", token=token)
 
 
 def _mailto(token: str, domain: str) -> str:
@@ -64,7 +64,7 @@ def read_reply_address(local_part: str) -> tuple[int, int] | None:
 
 def view_online_url(publication: Publication, issue: Issue) -> str:
     """The issue's page in the public archive."""
-    return absolute_public_url(publication, "public.issue", issue_slug=issue.slug)
+    return absolute_public_url(publication, "public.publishing.issue", issue_slug=issue.slug)
 
 
 _TOKEN_SLOT = "tendtokenslot"  # noqa: S105  (a placeholder, not a secret)
@@ -77,7 +77,7 @@ class IssueLinks:
         self.publication_id, self.issue_id = publication.id, issue.id
         self.view_online_url = view_online_url(publication, issue)
         self.archive_url = publication_base_url(publication)
-        url = absolute_public_url(publication, "public.unsubscribe", token=_TOKEN_SLOT)
+        url = absolute_public_url(publication, "public.audience.unsubscribe", token=_TOKEN_SLOT)
         self._url_head, _, self._url_tail = url.partition(_TOKEN_SLOT)
         self._domain = current_app.config["INBOUND_EMAIL_DOMAIN"]
 

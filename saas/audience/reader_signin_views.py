@@ -12,14 +12,14 @@ import hmac
 from flask import abort, current_app, g, make_response, redirect, render_template, request
 
 from saas.audience import reader_auth, reader_session
+from saas.audience.blueprints import public_bp
+from saas.audience.forms import ReaderActionForm, ReaderLinkForm
 from saas.audience.subscribers import WrongPublication
 from saas.core.extensions import csrf, db, limiter
 from saas.core.tokens import InvalidToken
 from saas.core.urls import public_url, safe_next_url
 from saas.publishing import issues as issue_service
 from saas.publishing.issue_models import Issue
-from saas.publishing.public_parent import bp
-from saas.replies.public_forms import ReaderActionForm, ReaderLinkForm
 
 
 def _address_key() -> str:
@@ -52,7 +52,7 @@ def _private(response):
     return response
 
 
-@bp.route("/issues/<issue_slug>/replies/sign-in", methods=["GET", "POST"])
+@public_bp.route("/issues/<issue_slug>/replies/sign-in", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 @_per_address
@@ -70,7 +70,7 @@ def request_reader_link(issue_slug: str):
     return render_template("public/reader_link_request.html", **context)
 
 
-@bp.route("/reader/sign-in/<token>", methods=["GET", "POST"])
+@public_bp.route("/reader/sign-in/<token>", methods=["GET", "POST"])
 def reader_sign_in(token: str):
     """GET shows a "Continue" button; POST spends the link and signs the reader in."""
     form = ReaderActionForm()
@@ -90,10 +90,12 @@ def reader_sign_in(token: str):
     if request.method == "POST":
         reader_session.sign_in(g.publication, link.subscriber.id)
         target = (
-            public_url("public.issue", pub_slug=g.publication.slug, issue_slug=issue.slug)
+            public_url(
+                "public.publishing.issue", pub_slug=g.publication.slug, issue_slug=issue.slug
+            )
             + "#replies"
             if issue
-            else public_url("public.home", pub_slug=g.publication.slug)
+            else public_url("public.publishing.home", pub_slug=g.publication.slug)
         )
         return redirect(target, 303)
     return _private(
@@ -107,11 +109,11 @@ def reader_sign_in(token: str):
     )
 
 
-@bp.route("/reader/sign-out", methods=["POST"])
+@public_bp.route("/reader/sign-out", methods=["POST"])
 def reader_sign_out():
     """Forget the reader here; back to where they were."""
     reader_session.sign_out(g.publication)
     target = safe_next_url(request.form.get("next")) or public_url(
-        "public.home", pub_slug=g.publication.slug
+        "public.publishing.home", pub_slug=g.publication.slug
     )
     return redirect(target, 303)

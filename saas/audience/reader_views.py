@@ -7,12 +7,12 @@ import hashlib
 from flask import abort, g, make_response, render_template, request
 
 from saas.audience import subscribers
+from saas.audience.blueprints import public_bp
 from saas.audience.forms import SubscribeForm
 from saas.audience.models import SOURCE_EMBED, SOURCE_FORM
 from saas.audience.reader_links import read_unsubscribe_token
 from saas.core.extensions import csrf, limiter
 from saas.core.tokens import InvalidToken
-from saas.publishing.public_parent import bp
 
 
 def _address_key() -> str:
@@ -38,7 +38,7 @@ def _handle_subscribe(template: str, source: str):
     return render_template(template, publication=g.publication, form=form, done=False)
 
 
-@bp.route("/subscribe", methods=["GET", "POST"])
+@public_bp.route("/subscribe", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 @_per_address
@@ -46,7 +46,7 @@ def subscribe():
     return _handle_subscribe("public/subscribe.html", SOURCE_FORM)
 
 
-@bp.route("/embed/subscribe", methods=["GET", "POST"])
+@public_bp.route("/embed/subscribe", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 @_per_address
@@ -60,7 +60,7 @@ def embed_subscribe():
     return response
 
 
-@bp.route("/confirm/<token>")
+@public_bp.route("/confirm/<token>")
 def confirm_subscription(token: str):
     try:
         subscriber = subscribers.confirm(g.publication, token)
@@ -73,7 +73,7 @@ def confirm_subscription(token: str):
     )
 
 
-@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public_bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt
 def unsubscribe(token: str):
     """GET shows a confirm button; POST (RFC 8058 one-click, no cookies needed) acts."""

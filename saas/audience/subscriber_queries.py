@@ -9,11 +9,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
 
+from saas.audience import hooks
 from saas.audience.models import Subscriber, SubscriberEvent, SubscriberTag, Tag
 from saas.core.extensions import db
 from saas.core.queue import get_connection
-from saas.delivery.models import Delivery
-from saas.publishing.issue_models import Issue
 from saas.publishing.models import Publication
 
 SORTS = {"newest", "oldest", "email"}
@@ -128,21 +127,14 @@ def all_tags(publication: Publication) -> list[Tag]:
 
 
 def history(publication: Publication, subscriber: Subscriber) -> list[tuple]:
-    """Events and deliveries merged, newest first: (when, kind, detail)."""
+    """Events and what other features add (deliveries), newest first: (when, kind, detail)."""
     events = [
         (e.created_at, e.kind, e.detail)
         for e in db.session.scalars(
             select(SubscriberEvent).where(SubscriberEvent.subscriber_id == subscriber.id)
         )
     ]
-    deliveries = db.session.execute(
-        select(Delivery.status, Delivery.sent_at, Delivery.updated_at, Issue.number, Issue.title)
-        .join(Issue, Issue.id == Delivery.issue_id)
-        .where(Delivery.subscriber_id == subscriber.id)
-    ).all()
-    for status, sent_at, updated_at, number, title in deliveries:
-        label = f"Issue {number}: {title}" if number else title
-        events.append((sent_at or updated_at, f"delivery {status}", label))
+    events.extend(hooks.history_entries(publication, subscriber))
     return sorted(events, key=lambda e: e[0], reverse=True)
 
 

@@ -7,9 +7,9 @@ import json
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
 from saas.audience import subscriber_queries, subscribers, tags
+from saas.audience.blueprints import dashboard_bp
 from saas.audience.models import SUBSCRIBER_STATUSES
 from saas.audience.subscriber_forms import AddSubscriberForm, TagForm
-from saas.publishing.dashboard_parent import bp
 
 
 def _subscriber_or_404(subscriber_id: int):
@@ -24,7 +24,7 @@ def _int_arg(name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
-@bp.route("/<pub_slug>/subscribers", endpoint="subscribers")
+@dashboard_bp.route("/<pub_slug>/subscribers", endpoint="subscribers")
 def subscribers_list():
     status = request.args.get("status", "")
     status = status if status in SUBSCRIBER_STATUSES else None
@@ -52,7 +52,7 @@ def subscribers_list():
     )
 
 
-@bp.route("/<pub_slug>/subscribers/new", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/subscribers/new", methods=["GET", "POST"])
 def add_subscriber():
     form = AddSubscriberForm()
     if form.validate_on_submit():
@@ -71,13 +71,15 @@ def add_subscriber():
                 tags.add_tags(g.publication, subscriber, names)
             subscriber_queries.forget_counts(g.publication)
             flash(f"Added {subscriber.email}.", "success")
-            return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+            return redirect(
+                url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id)
+            )
     return render_template("dashboard/subscriber_new.html", form=form), (
         422 if form.errors else 200
     )
 
 
-@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>")
+@dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>")
 def subscriber_detail(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     return render_template(
@@ -88,7 +90,7 @@ def subscriber_detail(subscriber_id: int):
     )
 
 
-@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/tags", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/tags", methods=["POST"])
 def tag_subscriber(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     form = TagForm()
@@ -97,38 +99,40 @@ def tag_subscriber(subscriber_id: int):
         flash("Tags saved.", "success")
     else:
         flash("Enter at least one tag.", "error")
-    return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+    return redirect(url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id))
 
 
-@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/tags/<int:tag_id>/remove", methods=["POST"])
+@dashboard_bp.route(
+    "/<pub_slug>/subscribers/<int:subscriber_id>/tags/<int:tag_id>/remove", methods=["POST"]
+)
 def untag_subscriber(subscriber_id: int, tag_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     if not tags.remove_tag(g.publication, subscriber, tag_id):
         abort(404)
     flash("Tag removed.", "success")
-    return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+    return redirect(url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id))
 
 
-@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/unsubscribe", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/unsubscribe", methods=["POST"])
 def unsubscribe_subscriber(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     subscribers.unsubscribe(g.publication, subscriber.id, "by the practitioner")
     subscriber_queries.forget_counts(g.publication)
     flash(f"{subscriber.email} is unsubscribed.", "success")
-    return redirect(url_for("dashboard.subscriber_detail", subscriber_id=subscriber.id))
+    return redirect(url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id))
 
 
-@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/delete", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/delete", methods=["POST"])
 def delete_subscriber(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     email = subscriber.email
     subscribers.erase(g.publication, subscriber)
     subscriber_queries.forget_counts(g.publication)
     flash(f"{email} and their personal data are erased.", "success")
-    return redirect(url_for("dashboard.subscribers"))
+    return redirect(url_for("dashboard.audience.subscribers"))
 
 
-@bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/export.json")
+@dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/export.json")
 def export_subscriber(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     data = subscribers.personal_data(g.publication, subscriber)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
+from saas.audience import hooks
 from saas.audience.models import (
     ACTIVE,
     PENDING,
@@ -17,17 +18,13 @@ from saas.audience.models import (
     SubscriberEvent,
 )
 from saas.audience.reader_links import unsubscribe_url
-from saas.billing import limits as billing_limits
-from saas.billing import reader_erasure as paid_reader_erasure
 from saas.core.extensions import db
 from saas.core.links import absolute_public_url
 from saas.core.model_base import utcnow
 from saas.core.tokens import InvalidToken, make_token, read_token
-from saas.delivery.models import Delivery
 from saas.mail.compose import compose
 from saas.mail.mailer import queue_email
 from saas.publishing.models import Publication
-from saas.replies.models import Reply
 
 CONFIRM_PURPOSE = "subscribe-confirm"
 
@@ -69,7 +66,7 @@ def find_by_email(publication: Publication, email: str) -> Subscriber | None:
 def confirm_url(publication: Publication, subscriber: Subscriber) -> str:
     """Signed, expiring link that turns a pending reader active."""
     token = make_token(CONFIRM_PURPOSE, {"p": publication.id, "s": subscriber.id})
-    return absolute_public_url(publication, "public.confirm_subscription", token=token)
+    return absolute_public_url(publication, "public.audience.confirm_subscription", token=token)
 
 
 def send_confirmation(publication: Publication, subscriber: Subscriber) -> None:
@@ -138,7 +135,7 @@ def confirm(publication: Publication, token: str) -> Subscriber:
     if subscriber is None:
         raise InvalidToken("no such reader")
     if subscriber.status in (PENDING, UNSUBSCRIBED):
-        if billing_limits.hold_if_full(publication, subscriber):
+        if hooks.held_on_joining(publication, subscriber):
             # The plan is full: confirmed, and waiting for a place (never dropped).
             subscriber.unsubscribed_at = None
             subscriber.consent_note = f"Confirmed by email link on {utcnow():%Y-%m-%d}"
@@ -165,7 +162,7 @@ def send_welcome(publication: Publication, subscriber: Subscriber) -> None:
             from_name=publication.author_name or publication.name,
             publication=publication,
             name=subscriber.name,
-            archive_url=absolute_public_url(publication, "public.archive"),
+            archive_url=absolute_public_url(publication, "public.publishing.archive"),
             unsubscribe_url=unsubscribe_url(publication, subscriber.id),
         )
     )
@@ -204,7 +201,7 @@ def add_manually(
     db.session.flush()
     record_event(subscriber, "added", note or "added by hand")
     if not ask_to_confirm:
-        billing_limits.hold_if_full(publication, subscriber)
+        hooks.held_on_joining(publication, subscriber)
     db.session.commit()
     if ask_to_confirm:
         send_confirmation(publication, subscriber)
@@ -214,20 +211,13 @@ def add_manually(
 def erase(publication: Publication, subscriber: Subscriber) -> None:
     """Delete the reader and their history (right to erasure).
 
-    Delivery rows keep only the counts: their address is blanked and the link removed.
-    A paying reader's subscription rows go too, and a job cancels each subscription at
-    Stripe. It is enqueued first, so a queue that is down fails the erase whole (try
-    again) instead of losing the cancellation; Stripe being down only delays the job.
+    Other features remove what they hold in the same transaction (audience.hooks): delivery
+    rows keep only the counts (address blanked, link removed); a paying reader's subscription
+    rows go, and a job cancels each subscription at Stripe. That job is enqueued before
+    anything commits, so a queue that is down fails the erase whole (try again) instead of
+    losing the cancellation; Stripe being down only delays the job.
     """
-    paid_subscriptions = paid_reader_erasure.subscriptions_of(publication, subscriber.id)
-    paid_reader_erasure.cancel_later(publication, paid_subscriptions)
-    paid_reader_erasure.forget_subscriptions(publication, subscriber.id)
-    db.session.execute(
-        update(Delivery)
-        .where(Delivery.subscriber_id == subscriber.id)
-        .values(subscriber_id=None, email="erased")
-        .execution_options(synchronize_session=False)
-    )
+    hooks.erasing(publication, subscriber)
     db.session.execute(
         delete(SubscriberEvent).where(SubscriberEvent.subscriber_id == subscriber.id)
     )
@@ -242,12 +232,6 @@ def personal_data(publication: Publication, subscriber: Subscriber) -> dict:
         .where(SubscriberEvent.subscriber_id == subscriber.id)
         .order_by(SubscriberEvent.created_at)
     )
-    deliveries = db.session.scalars(
-        select(Delivery).where(Delivery.subscriber_id == subscriber.id).order_by(Delivery.id)
-    )
-    replies = db.session.scalars(
-        select(Reply).where(Reply.subscriber_id == subscriber.id).order_by(Reply.id)
-    )
     return {
         "publication": publication.name,
         "email": subscriber.email,
@@ -261,17 +245,5 @@ def personal_data(publication: Publication, subscriber: Subscriber) -> dict:
         "unsubscribed_at": subscriber.unsubscribed_at,
         "tags": [tag.name for tag in subscriber.tags],
         "history": [{"at": e.created_at, "event": e.kind, "detail": e.detail} for e in events],
-        "deliveries": [
-            {"issue_id": d.issue_id, "status": d.status, "sent_at": d.sent_at} for d in deliveries
-        ],
-        "replies": [
-            {
-                "issue_id": r.issue_id,
-                "channel": r.channel,
-                "status": r.status,
-                "written_at": r.created_at,
-                "text": r.body_text,
-            }
-            for r in replies
-        ],
+        **hooks.data_sections(publication, subscriber),
     }

@@ -68,8 +68,8 @@ def start_onboarding(publication: Publication, email: str) -> str:
         {
             "account": connection.stripe_account_id,
             "type": "account_onboarding",
-            "refresh_url": external_url("dashboard.paid_connect", pub_slug=slug),
-            "return_url": external_url("dashboard.paid_connect_return", pub_slug=slug),
+            "refresh_url": external_url("dashboard.billing.paid_connect", pub_slug=slug),
+            "return_url": external_url("dashboard.billing.paid_connect_return", pub_slug=slug),
         }
     )
     return link.url

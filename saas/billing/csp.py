@@ -19,7 +19,12 @@ STRIPE_PAGES = (
 )
 # Pages with a form that ends on a Stripe-hosted page.
 ENDPOINTS = frozenset(
-    {"public.issue", "public.paid_account", "billing.plan", "dashboard.paid_tiers"}
+    {
+        "public.publishing.issue",
+        "public.billing.paid_account",
+        "billing.plan",
+        "dashboard.billing.paid_tiers",
+    }
 )
 _DIRECTIVE = "form-action 'self'"
 

@@ -29,10 +29,11 @@ from saas.billing.plans import Plan
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
+from saas.publishing.hooks import Refused
 from saas.publishing.models import Publication
 
 
-class PlanLimitReached(ValueError):
+class PlanLimitReached(Refused):
     """The account's plan does not allow this; the message says so, for the practitioner."""
 
     def __init__(self, message: str, plan: Plan) -> None:

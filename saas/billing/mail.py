@@ -81,7 +81,7 @@ def paid_welcome(publication: Publication, subscriber: Subscriber, tier_name: st
         subscriber,
         tier_name=tier_name,
         access_url=access_url(publication, subscriber.id, "archive"),
-        account_url=absolute_public_url(publication, "public.paid_account"),
+        account_url=absolute_public_url(publication, "public.billing.paid_account"),
     )
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from saas.billing import limits as billing_limits
 from saas.billing import plan_billing, stripe_api
 from saas.billing import plans as billing_plans
-from saas.billing.blueprint import bp
+from saas.billing.blueprints import platform_bp
 from saas.billing.stripe_api import BillingDisabled
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
@@ -35,7 +35,7 @@ def _publication_rows() -> list[dict]:
     return rows
 
 
-@bp.route("/")
+@platform_bp.route("/")
 @login_required
 def plan():
     enabled = stripe_api.enabled()
@@ -67,7 +67,7 @@ def _stripe_redirect(make_url):
     return redirect(url_for("billing.plan"), 303)
 
 
-@bp.route("/checkout", methods=["POST"])
+@platform_bp.route("/checkout", methods=["POST"])
 @login_required
 def checkout():
     plan_key = request.form.get("plan", "")
@@ -75,13 +75,13 @@ def checkout():
     return _stripe_redirect(lambda: plan_billing.start_checkout(current_user, plan_key, interval))
 
 
-@bp.route("/portal", methods=["POST"])
+@platform_bp.route("/portal", methods=["POST"])
 @login_required
 def portal():
     return _stripe_redirect(lambda: plan_billing.portal_url(current_user))
 
 
-@bp.route("/return")
+@platform_bp.route("/return")
 @login_required
 def checkout_return():
     session_id = request.args.get("session_id", "")
@@ -98,7 +98,7 @@ def checkout_return():
     return redirect(url_for("billing.plan"))
 
 
-@bp.route("/waiting/<int:publication_id>", methods=["POST"])
+@platform_bp.route("/waiting/<int:publication_id>", methods=["POST"])
 @login_required
 def release_waiting(publication_id: int):
     if publication_id not in billing_plans.owned_publication_ids(current_user.id):

@@ -34,7 +34,7 @@ class AccessLink:
 def access_url(publication: Publication, subscriber_id: int, next_page: str = ACCOUNT) -> str:
     """Absolute sign-in link; `next_page` is an issue slug or ACCOUNT."""
     token = make_token(PURPOSE, {"p": publication.id, "s": subscriber_id, "n": next_page[:120]})
-    return absolute_public_url(publication, "public.paid_access", token=token)
+    return absolute_public_url(publication, "public.billing.paid_access", token=token)
 
 
 def read_access_token(publication: Publication, token: str) -> AccessLink:

@@ -160,9 +160,9 @@ def start_checkout(
     fee = float(current_app.config["PLATFORM_FEE_PERCENT"])
     if fee > 0:
         subscription_data["application_fee_percent"] = fee
-    back = absolute_public_url(publication, "public.home")
+    back = absolute_public_url(publication, "public.publishing.home")
     if return_to:
-        back = absolute_public_url(publication, "public.issue", issue_slug=return_to)
+        back = absolute_public_url(publication, "public.publishing.issue", issue_slug=return_to)
     params: dict = {
         "mode": "subscription",
         "line_items": [
@@ -176,7 +176,7 @@ def start_checkout(
         "client_reference_id": str(publication.id),
         "metadata": {**ids, "tend_return": return_to[:120]},
         "subscription_data": subscription_data,
-        "success_url": absolute_public_url(publication, "public.paid_welcome")
+        "success_url": absolute_public_url(publication, "public.billing.paid_welcome")
         + f"?session_id={CHECKOUT_RETURN}",
         "cancel_url": back + "#upgrade",
     }
@@ -223,7 +223,7 @@ def portal_url(publication: Publication, subscriber_id: int) -> str:
         raise LookupError("no subscription to manage")
     params = {
         "customer": customer,
-        "return_url": absolute_public_url(publication, "public.paid_account"),
+        "return_url": absolute_public_url(publication, "public.billing.paid_account"),
     }
     return (
         client()

@@ -12,12 +12,12 @@ from flask import abort, flash, g, redirect, render_template, request
 
 from saas.audience import reader_session
 from saas.billing import reader_billing, stripe_api
+from saas.billing.blueprints import public_bp
 from saas.billing.forms import ReaderEmailForm, UpgradeForm
 from saas.billing.reader_access import ACCOUNT, WrongPublication, read_access_token
 from saas.core.extensions import csrf, limiter
 from saas.core.tokens import InvalidToken
 from saas.core.urls import public_url
-from saas.publishing.public_parent import bp
 
 _per_ip = limiter.limit("10 per minute; 60 per hour", methods=["POST"])
 STRIPE_DOWN = "Payments could not be reached just now. Nothing was charged; please try again."
@@ -26,15 +26,17 @@ STRIPE_DOWN = "Payments could not be reached just now. Nothing was charged; plea
 def _issue_or_home(issue_slug: str, anchor: str = ""):
     slug = g.publication.slug
     if issue_slug:
-        return redirect(public_url("public.issue", pub_slug=slug, issue_slug=issue_slug) + anchor)
-    return redirect(public_url("public.home", pub_slug=slug))
+        return redirect(
+            public_url("public.publishing.issue", pub_slug=slug, issue_slug=issue_slug) + anchor
+        )
+    return redirect(public_url("public.publishing.home", pub_slug=slug))
 
 
 def _account():
-    return redirect(public_url("public.paid_account", pub_slug=g.publication.slug), 303)
+    return redirect(public_url("public.billing.paid_account", pub_slug=g.publication.slug), 303)
 
 
-@bp.route("/paid/upgrade", methods=["POST"])
+@public_bp.route("/paid/upgrade", methods=["POST"])
 @csrf.exempt
 @_per_ip
 def paid_upgrade():
@@ -62,7 +64,7 @@ def paid_upgrade():
     return redirect(url, 303)
 
 
-@bp.route("/paid/welcome")
+@public_bp.route("/paid/welcome")
 def paid_welcome():
     """Stripe sends the reader here after paying: sign them in and take them back."""
     if not stripe_api.enabled():
@@ -82,7 +84,7 @@ def paid_welcome():
     return _issue_or_home(issue_slug)
 
 
-@bp.route("/paid/account", methods=["GET", "POST"])
+@public_bp.route("/paid/account", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 def paid_account():
@@ -107,7 +109,7 @@ def paid_account():
     )
 
 
-@bp.route("/paid/access/<token>")
+@public_bp.route("/paid/access/<token>")
 def paid_access(token: str):
     """A mailed sign-in link: remember the reader in this browser, then go where it says."""
     try:
@@ -122,11 +124,11 @@ def paid_access(token: str):
     if link.next.startswith("issue:"):
         return _issue_or_home(link.next[len("issue:") :])
     if link.next == "archive":
-        return redirect(public_url("public.archive", pub_slug=g.publication.slug))
+        return redirect(public_url("public.publishing.archive", pub_slug=g.publication.slug))
     return _account()
 
 
-@bp.route("/paid/portal", methods=["POST"])
+@public_bp.route("/paid/portal", methods=["POST"])
 @csrf.exempt
 @_per_ip
 def paid_portal():
@@ -143,9 +145,9 @@ def paid_portal():
     return _account()
 
 
-@bp.route("/paid/sign-out", methods=["POST"])
+@public_bp.route("/paid/sign-out", methods=["POST"])
 @csrf.exempt
 def paid_sign_out():
     reader_session.sign_out(g.publication)
     flash("Signed out on this device.", "success")
-    return redirect(public_url("public.home", pub_slug=g.publication.slug), 303)
+    return redirect(public_url("public.publishing.home", pub_slug=g.publication.slug), 303)

@@ -8,18 +8,19 @@ from flask_login import current_user
 
 from saas.billing import connect_accounts, reader_billing, stripe_api
 from saas.billing import paid_tiers as tier_service
+from saas.billing.blueprints import dashboard_bp
 from saas.billing.forms import TierForm
 from saas.billing.paywall import MARKER
-from saas.publishing.dashboard_parent import bp, require_owner
+from saas.publishing.dashboard_parent import require_owner
 
 STRIPE_DOWN = "Stripe could not be reached just now. Please try again in a moment."
 
 
 def _back():
-    return redirect(url_for("dashboard.paid_tiers"), 303)
+    return redirect(url_for("dashboard.billing.paid_tiers"), 303)
 
 
-@bp.route("/<pub_slug>/paid")
+@dashboard_bp.route("/<pub_slug>/paid")
 def paid_tiers():
     require_owner()
     publication = g.publication
@@ -39,7 +40,7 @@ def paid_tiers():
     )
 
 
-@bp.route("/<pub_slug>/paid/connect", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/paid/connect", methods=["GET", "POST"])
 def paid_connect():
     """POST starts onboarding; GET is Stripe's refresh_url when a link expired."""
     require_owner()
@@ -54,7 +55,7 @@ def paid_connect():
         return _back()
 
 
-@bp.route("/<pub_slug>/paid/connect/return")
+@dashboard_bp.route("/<pub_slug>/paid/connect/return")
 def paid_connect_return():
     require_owner()
     if not stripe_api.enabled():
@@ -71,7 +72,7 @@ def paid_connect_return():
     return _back()
 
 
-@bp.route("/<pub_slug>/paid/connect/share", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/paid/connect/share", methods=["POST"])
 def paid_connect_share():
     require_owner()
     source = request.form.get("publication_id", "")
@@ -104,7 +105,7 @@ def _save_tier(form: TierForm, tier=None):
     return _back()
 
 
-@bp.route("/<pub_slug>/paid/tiers/new", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/paid/tiers/new", methods=["GET", "POST"])
 def new_tier():
     require_owner()
     form = TierForm()
@@ -120,7 +121,7 @@ def new_tier():
     return render_template("billing/tier_form.html", form=form, tier=None), status
 
 
-@bp.route("/<pub_slug>/paid/tiers/<int:tier_id>", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/paid/tiers/<int:tier_id>", methods=["GET", "POST"])
 def edit_tier(tier_id: int):
     require_owner()
     tier = tier_service.get_tier(g.publication, tier_id)
@@ -138,7 +139,7 @@ def edit_tier(tier_id: int):
     return render_template("billing/tier_form.html", form=form, tier=tier), status
 
 
-@bp.route("/<pub_slug>/paid/tiers/<int:tier_id>/archive", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/paid/tiers/<int:tier_id>/archive", methods=["POST"])
 def archive_tier(tier_id: int):
     require_owner()
     tier = tier_service.get_tier(g.publication, tier_id)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from saas.billing import stripe_webhooks
-from saas.billing.blueprint import bp
+from saas.billing.blueprints import platform_bp
 from saas.core.extensions import csrf
 
 
-@bp.route("/webhook", methods=["POST"])
+@platform_bp.route("/webhook", methods=["POST"])
 @csrf.exempt
 def webhook():
     payload = request.get_data(cache=False)

@@ -1,1 +1,11 @@
-"""core."""
+"""The platform under every feature: configuration, extensions, tenancy, queues, security.
+
+config (environment -> settings), extensions (unbound Flask extension instances), tenancy (the
+bound publication and the ORM and row-level-security scoping of TenantScoped models),
+model_base (UTC timestamps, TenantScoped), queue (RQ), periodic (work the embedded server runs),
+crypto (encryption at rest), tokens (signed links), page_cache, security_headers, observability
+and scrubbing (logs, Sentry), errors, links and urls, validators, templating, charts, db_roles,
+health (probes, the `health` blueprint), cli (`grant-app-role`).
+
+May import: nothing of Tend's but itself. No feature, not even saas.mail.
+"""

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from saas.support.stats import Bar
-
 WIDTH = 640
 BAR_AREA_HEIGHT = 180
 TOP = 16
 LABEL_SPACE = 40
 LEFT = 36
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One labelled count: what a chart is drawn from."""
+
+    label: str
+    value: int
+    long_label: str = ""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ def _render(status: int, title: str, detail: str):
         return jsonify(error=title, detail=detail), status
     template = (
         "public/error.html"
-        if g.get("publication") and request.blueprint == "public"
+        if g.get("publication") and "public" in request.blueprints
         else ("error.html")
     )
     return render_template(

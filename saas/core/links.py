@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from flask import current_app
 
-from saas.publishing.models import Publication
+
+class PublicAddress(Protocol):
+    """What a link needs of a publication: its slug and, when it has one, its own domain."""
+
+    slug: str
+    custom_domain: str | None
+    custom_domain_verified_at: datetime | None
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -18,7 +26,7 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def _serves_custom_domain(publication: Publication) -> bool:
+def _serves_custom_domain(publication: PublicAddress) -> bool:
     # A pending domain (DNS not yet checked) is never served. Past that, the tenancy
     # middleware knows (and caches) whether the domain is served now: a domain kept after a
     # downgrade is not, and links must not point at it.
@@ -28,7 +36,7 @@ def _serves_custom_domain(publication: Publication) -> bool:
     return domains is None or domains.serves_host(publication.custom_domain)
 
 
-def publication_base_url(publication: Publication) -> str:
+def publication_base_url(publication: PublicAddress) -> str:
     """Absolute public home of a publication: its custom domain when verified and served."""
     if publication.custom_domain and _serves_custom_domain(publication):
         scheme = urlsplit(current_app.config["BASE_URL"]).scheme or "https"
@@ -36,7 +44,7 @@ def publication_base_url(publication: Publication) -> str:
     return f"{current_app.config['BASE_URL']}/p/{publication.slug}"
 
 
-def absolute_public_url(publication: Publication, endpoint: str, **values) -> str:
+def absolute_public_url(publication: PublicAddress, endpoint: str, **values) -> str:
     """Canonical absolute URL of a public page."""
     parts = urlsplit(current_app.config["BASE_URL"])
     adapter = current_app.url_map.bind(parts.netloc, script_name="/")

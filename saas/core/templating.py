@@ -1,4 +1,4 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template (features add their own in init_app)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from flask import Flask
 
 from saas.core.links import absolute_public_url, publication_base_url
 from saas.core.urls import public_url
-from saas.publishing.rendering import format_read_time_long, format_read_time_short, plain_text
 
 
 def local_date(value: datetime | None, tz: str = "UTC", fmt: str = "%-d %B %Y") -> str:
@@ -18,14 +17,6 @@ def local_date(value: datetime | None, tz: str = "UTC", fmt: str = "%-d %B %Y") 
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)
-
-
-def excerpt(html: str, length: int = 220) -> str:
-    """First words of rendered HTML, cut at a word boundary."""
-    text = plain_text(html)
-    if len(text) <= length:
-        return text
-    return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
 def paragraphs(text: str) -> list[str]:
@@ -47,10 +38,7 @@ def readable_on(hex_color: str) -> str:
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters.update(
-        read_time_long=format_read_time_long,
-        read_time_short=format_read_time_short,
         local_date=local_date,
-        excerpt=excerpt,
         readable_on=readable_on,
         paragraphs=paragraphs,
     )

@@ -1,1 +1,32 @@
-"""delivery."""
+"""Delivery: sending an issue to the list, with one Delivery record per reader.
+
+Models: Send, Delivery (models). Services: sending (start, schedule, pause, watch), batches
+(fan-out and batch jobs), upkeep (stale claims, missing batches), batch_sql (the per-message
+statements), throttle (a publication's send rate across workers). Routes: test sends, send
+now, schedule, pause and resume, live progress in the dashboard.
+
+Reacts to a reader's erasure (audience hook): their delivery rows keep only counts.
+
+May import: saas.core, saas.mail, saas.accounts, saas.publishing, saas.audience, saas.billing.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Routes, hooks and starting scheduled sends."""
+    from saas.core import periodic
+    from saas.delivery import hooks, send_views  # noqa: F401  (register routes)
+    from saas.delivery.sending import start_due_sends
+
+    hooks.connect()
+    periodic.register(app, "starting scheduled sends", start_due_sends)
+
+
+def init_cli(app: Flask) -> None:
+    """`flask publish-due`."""
+    from saas.delivery import cli
+
+    cli.init_app(app)

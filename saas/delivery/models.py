@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.extensions import db
 from saas.core.model_base import TenantScoped, UTCDateTime, utcnow
+from saas.mail.outcomes import BOUNCED, FAILED, SENT
 
 # Send states
 SEND_SCHEDULED = "scheduled"
@@ -21,9 +22,6 @@ SEND_CANCELLED = "cancelled"
 # Delivery states
 QUEUED = "queued"
 SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-BOUNCED = "bounced"
 SKIPPED = "skipped"
 DELIVERY_STATUSES = (QUEUED, SENDING, SENT, FAILED, BOUNCED, SKIPPED)
 FINAL_STATUSES = (SENT, FAILED, BOUNCED, SKIPPED)

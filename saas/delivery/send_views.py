@@ -12,9 +12,10 @@ from wtforms import DateTimeLocalField
 from wtforms.validators import DataRequired
 
 from saas.delivery import sending
+from saas.delivery.blueprints import dashboard_bp
 from saas.delivery.models import DELIVERY_STATUSES
+from saas.publishing import dashboard_parent
 from saas.publishing import issues as issue_service
-from saas.publishing.dashboard_parent import bp
 
 
 class SendScheduleForm(FlaskForm):
@@ -36,10 +37,10 @@ def _send_or_404(send_id: int):
 
 
 def _back_to_editor(issue_id: int):
-    return redirect(url_for("dashboard.edit_issue", issue_id=issue_id), 303)
+    return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue_id), 303)
 
 
-@bp.context_processor
+@dashboard_parent.bp.context_processor
 def inject_send_helpers() -> dict:
     """Lets the editor show the issue's send without the editor view knowing about sends."""
     return {
@@ -48,7 +49,7 @@ def inject_send_helpers() -> dict:
     }
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/send-test", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/send-test", methods=["POST"])
 def send_test(issue_id: int):
     issue = _issue_or_404(issue_id)
     try:
@@ -60,7 +61,7 @@ def send_test(issue_id: int):
     return _back_to_editor(issue.id)
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/send", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/send", methods=["POST"])
 def send_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     try:
@@ -69,10 +70,10 @@ def send_issue(issue_id: int):
         flash(str(exc), "error")
         return _back_to_editor(issue.id)
     flash(f"Issue {issue.number} is on its way to your readers.", "success")
-    return redirect(url_for("dashboard.send_status", send_id=send.id), 303)
+    return redirect(url_for("dashboard.delivery.send_status", send_id=send.id), 303)
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/send/schedule", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/send/schedule", methods=["POST"])
 def schedule_send(issue_id: int):
     issue = _issue_or_404(issue_id)
     form = SendScheduleForm()
@@ -89,12 +90,12 @@ def schedule_send(issue_id: int):
     return _back_to_editor(issue.id)
 
 
-@bp.route("/<pub_slug>/sends")
+@dashboard_bp.route("/<pub_slug>/sends")
 def sends():
     return render_template("dashboard/sends.html", sends=sending.list_sends(g.publication))
 
 
-@bp.route("/<pub_slug>/sends/<int:send_id>")
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>")
 def send_status(send_id: int):
     send = _send_or_404(send_id)
     status = request.args.get("status", "")
@@ -114,7 +115,7 @@ def send_status(send_id: int):
     )
 
 
-@bp.route("/<pub_slug>/sends/<int:send_id>/progress")
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/progress")
 def send_progress(send_id: int):
     send = _send_or_404(send_id)
     return jsonify(sending.progress(g.publication, send).as_dict())
@@ -128,19 +129,19 @@ def _act(send_id: int, action, done: str):
         flash(str(exc), "error")
     else:
         flash(done, "success")
-    return redirect(url_for("dashboard.send_status", send_id=send_id), 303)
+    return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
 
 
-@bp.route("/<pub_slug>/sends/<int:send_id>/pause", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/pause", methods=["POST"])
 def pause_send(send_id: int):
     return _act(send_id, sending.pause_send, "Paused. Messages already in flight still arrive.")
 
 
-@bp.route("/<pub_slug>/sends/<int:send_id>/resume", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/resume", methods=["POST"])
 def resume_send(send_id: int):
     return _act(send_id, sending.resume_send, "Resumed where it stopped.")
 
 
-@bp.route("/<pub_slug>/sends/<int:send_id>/cancel", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/cancel", methods=["POST"])
 def cancel_send(send_id: int):
     return _act(send_id, sending.cancel_scheduled, "Scheduled send cancelled.")

@@ -37,8 +37,6 @@ from saas.mail.mime import (
     quoted_printable,
     subject_header,
 )
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
 
 __all__ = ["InvalidRecipient", "IssueMessage", "MessageParts", "Personalised", "Recipient"]
 
@@ -156,11 +154,34 @@ class _Clock:
         return self.text
 
 
+class NewsletterPublication(Protocol):
+    """What the message reads of a publication (the template may read more)."""
+
+    slug: str
+    name: str
+    author_name: str
+    accent_color: str
+
+
+class NewsletterIssue(Protocol):
+    """What the message reads of an issue (the template may read more)."""
+
+    id: int
+    title: str
+    subtitle: str
+    body_markdown: str
+    body_html: str
+
+
 class IssueMessage:
     """An issue rendered for sending: personalise() makes each reader's message from it."""
 
     def __init__(
-        self, publication: Publication, issue: Issue, parts: MessageParts, test: bool = False
+        self,
+        publication: NewsletterPublication,
+        issue: NewsletterIssue,
+        parts: MessageParts,
+        test: bool = False,
     ) -> None:
         config = current_app.config
         _, from_address = parseaddr(config["MAIL_FROM"])

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from flask import current_app
 
-from saas.delivery.models import BOUNCED, FAILED, SENT
+from saas.mail.outcomes import BOUNCED, FAILED, SENT
 from saas.mail.transport import open_smtp, write_outbox
 
 

@@ -1,1 +1,47 @@
-"""publishing."""
+"""Publishing: publications (the tenants), their team, settings, custom domains, issues.
+
+Models: Publication, Membership, Invitation (models), Issue (issue_models). Services:
+publications, team, custom_domains, issues, rendering. The two parents that own tenancy live
+here, because binding a tenant means finding a publication and a membership:
+dashboard_parent (`/dashboard/<pub_slug>/...`: membership check, binds the publication) and
+public_parent (`/p/<pub_slug>/...`, or `/` on a verified custom domain through
+custom_domain_routing). Every feature's dashboard and public blueprints nest into them.
+Routes here: the dashboard home, settings, team and issue editor; the archive, issue pages,
+feeds and sitemap; `/invitations/<token>`.
+
+Hooks for higher features (hooks): checks before a publication is created or claims a custom
+domain (plan limits, in billing).
+
+May import: saas.core, saas.mail, saas.accounts.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Routes, template filters and periodic publishing."""
+    from saas.core import periodic
+    from saas.publishing import (  # noqa: F401  (register routes)
+        archive_views,
+        home_views,
+        issue_views,
+        settings_views,
+        team_views,
+        templating,
+    )
+    from saas.publishing.issues import publish_due_issues
+
+    app.register_blueprint(team_views.invitations_bp)
+    templating.init_app(app)
+    periodic.register(app, "scheduled publishing", publish_due_issues)
+
+
+def register_parents(app: Flask) -> None:
+    """Register the tenancy parents, once every feature has nested its blueprints in them."""
+    from saas.publishing.dashboard_parent import bp as dashboard_parent
+    from saas.publishing.public_parent import bp as public_parent
+
+    app.register_blueprint(dashboard_parent)
+    app.register_blueprint(public_parent)

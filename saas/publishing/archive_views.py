@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, make_response, render_template, request
 
 from saas.publishing import issues as issue_service
-from saas.publishing.public_parent import bp
+from saas.publishing.blueprints import public_bp
 
 LATEST_ON_HOME = 5
 FEED_SIZE = 20
@@ -16,14 +16,14 @@ def _page_number() -> int:
     return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
-@bp.route("/")
+@public_bp.route("/")
 def home():
     publication = g.publication
     latest = issue_service.latest_published(publication, LATEST_ON_HOME)
     return render_template("public/home.html", publication=publication, latest=latest)
 
 
-@bp.route("/archive")
+@public_bp.route("/archive")
 def archive():
     page = issue_service.published_page(
         g.publication, _page_number(), current_app.config["ARCHIVE_PAGE_SIZE"]
@@ -31,7 +31,7 @@ def archive():
     return render_template("public/archive.html", publication=g.publication, page=page)
 
 
-@bp.route("/issues/<issue_slug>")
+@public_bp.route("/issues/<issue_slug>")
 def issue(issue_slug: str):
     found = issue_service.published_by_slug(g.publication, issue_slug)
     if found is None:
@@ -53,25 +53,25 @@ def _xml(template: str, mimetype: str, **context):
     return response
 
 
-@bp.route("/feed.xml")
+@public_bp.route("/feed.xml")
 def rss_feed():
     latest = issue_service.latest_published(g.publication, FEED_SIZE)
     return _xml("public/rss.xml", "application/rss+xml", issues=latest)
 
 
-@bp.route("/atom.xml")
+@public_bp.route("/atom.xml")
 def atom_feed():
     latest = issue_service.latest_published(g.publication, FEED_SIZE)
     return _xml("public/atom.xml", "application/atom+xml", issues=latest)
 
 
-@bp.route("/sitemap.xml")
+@public_bp.route("/sitemap.xml")
 def sitemap():
     every = issue_service.latest_published(g.publication, 50_000)
     return _xml("public/sitemap.xml", "application/xml", issues=every)
 
 
-@bp.route("/robots.txt")
+@public_bp.route("/robots.txt")
 def robots():
     response = make_response(render_template("public/robots.txt", publication=g.publication))
     response.mimetype = "text/plain"

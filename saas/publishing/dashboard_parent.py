@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
+from sqlalchemy import select
 
-from saas.core.extensions import login_manager
-from saas.core.tenancy import bind_dashboard
-from saas.publishing.models import ROLE_OWNER
+from saas.core.extensions import db, login_manager
+from saas.core.tenancy import bind
+from saas.publishing.models import ROLE_OWNER, Membership, Publication
+
+
+def bind_dashboard(slug: str, user) -> Publication:
+    """Resolve a dashboard page's publication; 404 unless `user` is a member."""
+    row = db.session.execute(
+        select(Publication, Membership)
+        .join(Membership, Membership.publication_id == Publication.id)
+        .where(Publication.slug == slug, Membership.user_id == user.id)
+    ).first()
+    if row is None:
+        abort(404)
+    publication, membership = row
+    bind(db.session(), publication.id)
+    g.publication = publication
+    g.membership = membership
+    return publication
+
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 

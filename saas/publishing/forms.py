@@ -22,7 +22,7 @@ from saas.core.validators import (
     WebUrl,
     timezone_choices,
 )
-from saas.replies.models import (
+from saas.publishing.models import (
     MODE_APPROVE_ALL,
     MODE_APPROVE_FIRST,
     MODE_OPEN,

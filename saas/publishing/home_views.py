@@ -5,24 +5,23 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from saas.billing import limits as billing_limits
-from saas.publishing import publications
-from saas.publishing.dashboard_parent import bp
+from saas.publishing import hooks, publications
+from saas.publishing.blueprints import dashboard_bp
 from saas.publishing.forms import NewPublicationForm
 
 
-@bp.route("/")
+@dashboard_bp.route("/")
 def home():
     mine = publications.publications_for(current_user)
     if len(mine) == 1:
-        return redirect(url_for("dashboard.issues", pub_slug=mine[0][0].slug))
+        return redirect(url_for("dashboard.publishing.issues", pub_slug=mine[0][0].slug))
     return render_template("dashboard/home.html", publications=mine)
 
 
-@bp.route("/new", methods=["GET", "POST"])
+@dashboard_bp.route("/new", methods=["GET", "POST"])
 def new_publication():
     form = NewPublicationForm()
-    plan_limit = billing_limits.new_publication_refusal(current_user.id)
+    plan_limit = hooks.refusal_for_new_publication(current_user.id)
     if plan_limit is None and form.validate_on_submit():
         if not publications.slug_available(form.slug.data):
             form.slug.errors.append("That address is taken. Try another.")
@@ -38,17 +37,17 @@ def new_publication():
                 )
             except publications.SlugTaken:
                 form.slug.errors.append("That address is taken. Try another.")
-            except billing_limits.PlanLimitReached as exc:
+            except hooks.Refused as exc:
                 form.custom_domain.errors.append(str(exc))
             else:
                 flash(f"{publication.name} is ready. Write your first issue.", "success")
-                return redirect(url_for("dashboard.issues", pub_slug=publication.slug))
+                return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
     refused = plan_limit is not None and request.method == "POST"
     return render_template("dashboard/new_publication.html", form=form, plan_limit=plan_limit), (
         403 if refused else 422 if form.errors else 200
     )
 
 
-@bp.route("/<pub_slug>/")
+@dashboard_bp.route("/<pub_slug>/")
 def publication_home():
-    return redirect(url_for("dashboard.issues"))
+    return redirect(url_for("dashboard.publishing.issues"))

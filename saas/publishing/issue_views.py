@@ -9,7 +9,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 
 from saas.core.model_base import utcnow
 from saas.publishing import issues as issue_service
-from saas.publishing.dashboard_parent import bp
+from saas.publishing.blueprints import dashboard_bp
 from saas.publishing.forms import BODY_MAX, IssueFilterForm, IssueForm, ScheduleForm
 from saas.publishing.issue_models import STATUSES
 from saas.publishing.rendering import (
@@ -31,7 +31,7 @@ def _form_fields(form: IssueForm) -> dict[str, str]:
     return {name: form[name].data or "" for name in issue_service.EDITABLE_FIELDS}
 
 
-@bp.route("/<pub_slug>/issues")
+@dashboard_bp.route("/<pub_slug>/issues")
 def issues():
     filters = IssueFilterForm(request.args)
     filters.validate()
@@ -45,7 +45,7 @@ def issues():
     )
 
 
-@bp.route("/<pub_slug>/issues/new", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/issues/new", methods=["GET", "POST"])
 def new_issue():
     form = IssueForm()
     if form.validate_on_submit():
@@ -55,13 +55,13 @@ def new_issue():
             form.slug.errors.append("Another issue already uses this slug.")
         else:
             flash("Draft saved.", "success")
-            return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+            return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
     return render_template("dashboard/editor.html", form=form, issue=None), (
         422 if form.errors else 200
     )
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>", methods=["GET", "POST"])
 def edit_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     form = IssueForm(obj=issue)
@@ -77,54 +77,54 @@ def edit_issue(issue_id: int):
                 flash(f"Published as Issue {issue.number}.", "success")
             else:
                 flash("Saved.", "success")
-            return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+            return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
     return render_template(
         "dashboard/editor.html", form=form, issue=issue, schedule_form=ScheduleForm()
     ), (422 if form.errors else 200)
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/publish", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/publish", methods=["POST"])
 def publish_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     issue_service.publish_issue(g.publication, issue.id)
     flash(f"Published as Issue {issue.number}.", "success")
-    return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+    return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/unpublish", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/unpublish", methods=["POST"])
 def unpublish_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     issue_service.unpublish_issue(g.publication, issue)
     flash("Unpublished. It keeps its number if you publish it again.", "success")
-    return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+    return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/schedule", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/schedule", methods=["POST"])
 def schedule_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     form = ScheduleForm()
     if not form.validate_on_submit():
         flash("Choose a valid date and time to publish.", "error")
-        return redirect(url_for("dashboard.edit_issue", issue_id=issue.id)), 303
+        return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id)), 303
     local = form.publish_at.data.replace(tzinfo=ZoneInfo(g.publication.timezone))
     when = local.astimezone(UTC)
     if when <= utcnow():
         flash("Choose a time in the future.", "error")
-        return redirect(url_for("dashboard.edit_issue", issue_id=issue.id)), 303
+        return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id)), 303
     issue_service.schedule_issue(g.publication, issue, when)
     flash(f"Scheduled for {local:%d %b %Y, %H:%M} ({g.publication.timezone}).", "success")
-    return redirect(url_for("dashboard.edit_issue", issue_id=issue.id))
+    return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/delete", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/delete", methods=["POST"])
 def delete_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     issue_service.delete_issue(g.publication, issue)
     flash("Issue deleted.", "success")
-    return redirect(url_for("dashboard.issues"))
+    return redirect(url_for("dashboard.publishing.issues"))
 
 
-@bp.route("/<pub_slug>/issues/<int:issue_id>/preview")
+@dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/preview")
 def preview_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     return render_template(
@@ -137,7 +137,7 @@ def preview_issue(issue_id: int):
     )
 
 
-@bp.route("/<pub_slug>/preview", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/preview", methods=["POST"])
 def live_preview():
     body = request.form.get("body_markdown", "")
     if len(body) > BODY_MAX:

@@ -13,6 +13,19 @@ from saas.core.model_base import UTCDateTime, utcnow
 ROLE_OWNER = "owner"
 ROLE_EDITOR = "editor"
 
+# Publication.reply_mode: what happens to a reader's web reply.
+MODE_OPEN = "open"
+MODE_APPROVE_ALL = "approve_all"
+MODE_APPROVE_FIRST = "approve_first"
+MODE_PRIVATE = "private"
+REPLY_MODES = (MODE_OPEN, MODE_APPROVE_ALL, MODE_APPROVE_FIRST, MODE_PRIVATE)
+
+# Publication.reply_notifications: how the practitioner hears about new replies.
+NOTIFY_IMMEDIATE = "immediate"
+NOTIFY_DAILY = "daily"
+NOTIFY_OFF = "off"
+NOTIFY_CHOICES = (NOTIFY_IMMEDIATE, NOTIFY_DAILY, NOTIFY_OFF)
+
 
 class Publication(db.Model):
     """A practitioner's publication: the unit of tenancy."""

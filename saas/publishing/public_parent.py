@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, abort, g, render_template
+from sqlalchemy import select
 
-from saas.core.tenancy import bind_public
+from saas.core.extensions import db
+from saas.core.tenancy import bind
+from saas.publishing.models import Publication
+
+
+def bind_public(slug: str) -> Publication:
+    """Resolve a public page's publication from its slug, or 404."""
+    publication = db.session.scalar(select(Publication).where(Publication.slug == slug))
+    if publication is None:
+        abort(404)
+    bind(db.session(), publication.id)
+    g.publication = publication
+    return publication
+
 
 bp = Blueprint("public", __name__, url_prefix="/p/<pub_slug>")
 

@@ -1,14 +1,13 @@
-"""Publication settings and team (owners only)."""
+"""Publication settings and its custom domain (owners only)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
-from flask_login import current_user
+from flask import flash, g, redirect, render_template, url_for
 
-from saas.billing import limits as billing_limits
-from saas.publishing import custom_domains, publications
-from saas.publishing.dashboard_parent import bp, require_owner
-from saas.publishing.forms import InviteForm, PublicationSettingsForm
+from saas.publishing import custom_domains, hooks, publications
+from saas.publishing.blueprints import dashboard_bp
+from saas.publishing.dashboard_parent import require_owner
+from saas.publishing.forms import PublicationSettingsForm
 
 
 def _render_settings(form: PublicationSettingsForm, plan_limit: str | None = None):
@@ -24,7 +23,7 @@ def _render_settings(form: PublicationSettingsForm, plan_limit: str | None = Non
     ), (422 if form.errors else 200)
 
 
-@bp.route("/<pub_slug>/settings", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/settings", methods=["GET", "POST"])
 def settings():
     """Edit the publication's settings; a new custom domain is stored pending."""
     require_owner()
@@ -39,16 +38,16 @@ def settings():
             )
         except publications.DomainTaken:
             form.custom_domain.errors.append("That domain is already in use.")
-        except billing_limits.PlanLimitReached as exc:
+        except hooks.Refused as exc:
             form.custom_domain.errors.append(str(exc))
             plan_limit = str(exc)
         else:
             flash("Settings saved.", "success")
-            return redirect(url_for("dashboard.settings"))
+            return redirect(url_for("dashboard.publishing.settings"))
     return _render_settings(form, plan_limit)
 
 
-@bp.route("/<pub_slug>/settings/domain/check", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/settings/domain/check", methods=["POST"])
 def check_custom_domain():
     """Look up the custom domain's TXT record now (CSRF is checked app-wide)."""
     require_owner()
@@ -60,38 +59,4 @@ def check_custom_domain():
         flash(str(exc), "error")
     else:
         flash(f"{g.publication.custom_domain} is verified.", "success")
-    return redirect(url_for("dashboard.settings") + "#custom-domain")
-
-
-@bp.route("/<pub_slug>/team", methods=["GET", "POST"])
-def team():
-    require_owner()
-    form = InviteForm()
-    if form.validate_on_submit():
-        publications.invite_editor(g.publication, current_user, form.email.data)
-        flash(f"Invitation sent to {form.email.data}.", "success")
-        return redirect(url_for("dashboard.team"))
-    return render_template(
-        "dashboard/team.html",
-        form=form,
-        members=publications.members_of(g.publication),
-        invitations=publications.pending_invitations(g.publication),
-    ), (422 if form.errors else 200)
-
-
-@bp.route("/<pub_slug>/team/members/<int:membership_id>/remove", methods=["POST"])
-def remove_member(membership_id: int):
-    require_owner()
-    if not publications.remove_member(g.publication, membership_id):
-        abort(404)
-    flash("Removed from the team.", "success")
-    return redirect(url_for("dashboard.team"))
-
-
-@bp.route("/<pub_slug>/team/invitations/<int:invitation_id>/revoke", methods=["POST"])
-def revoke_invitation(invitation_id: int):
-    require_owner()
-    if not publications.revoke_invitation(g.publication, invitation_id):
-        abort(404)
-    flash("Invitation withdrawn.", "success")
-    return redirect(url_for("dashboard.team"))
+    return redirect(url_for("dashboard.publishing.settings") + "#custom-domain")

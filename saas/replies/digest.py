@@ -78,7 +78,7 @@ def send_digest(publication: Publication, now: datetime | None = None) -> int:
         {"reply": reply, "issue": issue, "url": conversation_url(publication, reply)}
         for reply, issue in waiting
     ]
-    inbox = external_url("dashboard.inbox", pub_slug=publication.slug)
+    inbox = external_url("dashboard.replies.inbox", pub_slug=publication.slug)
     for address in owner_addresses(publication):
         send(
             compose(

@@ -8,8 +8,8 @@ from flask_login import current_user
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
 from saas.core.urls import safe_next_url
-from saas.publishing.dashboard_parent import bp
 from saas.replies import moderation as reply_moderation
+from saas.replies.blueprints import dashboard_bp
 from saas.replies.inbox_forms import AnswerForm, ButtonForm, ModerateForm
 from saas.replies.posting import ReplyRefused
 
@@ -27,12 +27,12 @@ def _back(default: str):
 
 def _conversation_url(reply, anchor_id: int | None = None) -> str:
     if reply.subscriber_id is None:
-        return url_for("dashboard.inbox")
-    url = url_for("dashboard.inbox_reader", subscriber_id=reply.subscriber_id)
+        return url_for("dashboard.replies.inbox")
+    url = url_for("dashboard.replies.inbox_reader", subscriber_id=reply.subscriber_id)
     return f"{url}#reply-{anchor_id or reply.id}"
 
 
-@bp.route("/<pub_slug>/inbox/replies/<int:reply_id>/moderate", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/inbox/replies/<int:reply_id>/moderate", methods=["POST"])
 def moderate_reply(reply_id: int):
     reply = _reply_or_404(reply_id)
     form = ModerateForm()
@@ -44,7 +44,7 @@ def moderate_reply(reply_id: int):
     return _back(target)
 
 
-@bp.route("/<pub_slug>/inbox/replies/<int:reply_id>/answer", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/inbox/replies/<int:reply_id>/answer", methods=["POST"])
 def answer_reply(reply_id: int):
     reply = _reply_or_404(reply_id)
     form = AnswerForm()
@@ -65,7 +65,7 @@ def answer_reply(reply_id: int):
     return _back(_conversation_url(reply, answer.id))
 
 
-@bp.route("/<pub_slug>/inbox/readers/<int:subscriber_id>/block", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/inbox/readers/<int:subscriber_id>/block", methods=["POST"])
 def block_reader(subscriber_id: int):
     subscriber = db.session.get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.publication_id != g.publication.id:
@@ -79,12 +79,12 @@ def block_reader(subscriber_id: int):
             else "Unblocked: this reader can reply again.",
             "success",
         )
-    return _back(url_for("dashboard.inbox_reader", subscriber_id=subscriber.id))
+    return _back(url_for("dashboard.replies.inbox_reader", subscriber_id=subscriber.id))
 
 
-@bp.route("/<pub_slug>/inbox/read-all", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/inbox/read-all", methods=["POST"])
 def mark_inbox_read():
     if ButtonForm().validate_on_submit():
         count = reply_moderation.mark_all_read(g.publication)
         flash(f"Marked {count} repl{'y' if count == 1 else 'ies'} as read.", "success")
-    return _back(url_for("dashboard.inbox"))
+    return _back(url_for("dashboard.replies.inbox"))

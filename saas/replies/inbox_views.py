@@ -10,9 +10,10 @@ from flask import abort, g, render_template, request
 
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
-from saas.publishing.dashboard_parent import bp
+from saas.publishing import dashboard_parent
 from saas.replies import moderation as reply_moderation
 from saas.replies import queries as reply_queries
+from saas.replies.blueprints import dashboard_bp
 from saas.replies.inbox_forms import (
     CHANNEL_LABELS,
     STATUS_LABELS,
@@ -25,7 +26,7 @@ from saas.replies.posting import EDIT_WINDOW, standing_of
 PER_PAGE = 25
 
 
-@bp.context_processor
+@dashboard_parent.bp.context_processor
 def inbox_counts() -> dict:
     """`inbox_unread` for the navigation; `reply_counts()` for lists that want it."""
     publication = g.get("publication")
@@ -42,7 +43,7 @@ def _page_number() -> int:
     return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
-@bp.route("/<pub_slug>/inbox")
+@dashboard_bp.route("/<pub_slug>/inbox")
 def inbox():
     publication = g.publication
     filters = InboxFilterForm(request.args)
@@ -77,7 +78,7 @@ def inbox():
     )
 
 
-@bp.route("/<pub_slug>/inbox/readers/<int:subscriber_id>")
+@dashboard_bp.route("/<pub_slug>/inbox/readers/<int:subscriber_id>")
 def inbox_reader(subscriber_id: int):
     """One reader's conversation; opening it marks their replies read."""
     publication = g.publication

@@ -70,9 +70,11 @@ def owner_addresses(publication: Publication) -> list[str]:
 def conversation_url(publication: Publication, reply: Reply) -> str:
     """The reader's conversation in the dashboard inbox, at this reply."""
     if reply.subscriber_id is None:
-        return external_url("dashboard.inbox", pub_slug=publication.slug)
+        return external_url("dashboard.replies.inbox", pub_slug=publication.slug)
     url = external_url(
-        "dashboard.inbox_reader", pub_slug=publication.slug, subscriber_id=reply.subscriber_id
+        "dashboard.replies.inbox_reader",
+        pub_slug=publication.slug,
+        subscriber_id=reply.subscriber_id,
     )
     return f"{url}#reply-{reply.id}"
 

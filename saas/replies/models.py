@@ -1,4 +1,4 @@
-"""Readers' replies to issues (web and email), each reader's reply standing, magic-link uses.
+"""Readers' replies to issues (web and email), and each reader's reply standing.
 
 A reply belongs to one issue. Threads are one level deep: `parent_id` always names the
 top-level reply of the thread (or nothing), while `answer_to_id` keeps the exact reply a
@@ -27,10 +27,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.audience.models import Subscriber
+from saas.audience.models import ReaderSignIn, Subscriber
 from saas.core.crypto import EncryptedText
 from saas.core.extensions import db
 from saas.core.model_base import TenantScoped, UTCDateTime, utcnow
+from saas.publishing.models import (  # noqa: F401  (the values of Publication's reply columns)
+    MODE_APPROVE_ALL,
+    MODE_APPROVE_FIRST,
+    MODE_OPEN,
+    MODE_PRIVATE,
+    NOTIFY_CHOICES,
+    NOTIFY_DAILY,
+    NOTIFY_IMMEDIATE,
+    NOTIFY_OFF,
+    REPLY_MODES,
+)
 
 CHANNEL_WEB = "web"
 CHANNEL_EMAIL = "email"
@@ -41,19 +52,6 @@ PENDING = "pending"  # held for the practitioner's approval
 PRIVATE = "private"  # only the practitioner sees it
 HIDDEN = "hidden"  # taken off the thread by the practitioner
 REPLY_STATUSES = (PUBLIC, PENDING, PRIVATE, HIDDEN)
-
-# Publication.reply_mode: what happens to a reader's web reply.
-MODE_OPEN = "open"
-MODE_APPROVE_ALL = "approve_all"
-MODE_APPROVE_FIRST = "approve_first"
-MODE_PRIVATE = "private"
-REPLY_MODES = (MODE_OPEN, MODE_APPROVE_ALL, MODE_APPROVE_FIRST, MODE_PRIVATE)
-
-# Publication.reply_notifications: how the practitioner hears about new replies.
-NOTIFY_IMMEDIATE = "immediate"
-NOTIFY_DAILY = "daily"
-NOTIFY_OFF = "off"
-NOTIFY_CHOICES = (NOTIFY_IMMEDIATE, NOTIFY_DAILY, NOTIFY_OFF)
 
 
 class Reply(TenantScoped, db.Model):
@@ -134,19 +132,6 @@ class ReplyStanding(TenantScoped, db.Model):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     answer_emails_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-
-class ReaderSignIn(TenantScoped, db.Model):
-    """A magic sign-in link that was used: its nonce may never sign anyone in again."""
-
-    __tablename__ = "reader_sign_ins"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscriber_id: Mapped[int] = mapped_column(
-        ForeignKey("subscribers.id", ondelete="CASCADE"), nullable=False, index=True
-    )
-    nonce: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
-    used_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 @event.listens_for(Subscriber, "before_delete")

@@ -43,14 +43,17 @@ def read_notices_token(token: str) -> tuple[int, int] | None:
 def notices_url(publication: Publication, subscriber_id: int) -> str:
     """The page where a reader turns answer notices off (or on again)."""
     return absolute_public_url(
-        publication, "public.answer_emails", t=notices_token(publication.id, subscriber_id)
+        publication, "public.replies.answer_emails", t=notices_token(publication.id, subscriber_id)
     )
 
 
 def thread_url(publication: Publication, issue: Issue, answer: Reply) -> str:
     """The issue's page at the answer, on the page of the thread it belongs to."""
     url = absolute_public_url(
-        publication, "public.issue", issue_slug=issue.slug, start=answer.parent_id or answer.id
+        publication,
+        "public.publishing.issue",
+        issue_slug=issue.slug,
+        start=answer.parent_id or answer.id,
     )
     return f"{url}#reply-{answer.id}"
 

@@ -1,36 +1,12 @@
-"""Reader-facing reply forms.
-
-The sign-in request sits on cacheable issue pages, so like the subscribe form it carries no
-CSRF token (a forged request can only mail a link to a subscriber, who ignores it): a
-honeypot and rate limits per address and per IP stand guard instead. Forms used by a
-signed-in reader (post, edit, delete, sign out) carry a CSRF token: they have a session.
-"""
+"""Reader-facing reply forms: posting and editing a reply (signed in, with a CSRF token)."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from saas.core.validators import EmailAddress
 from saas.replies.text import REPLY_MAX_CHARS
-
-
-class ReaderLinkForm(FlaskForm):
-    """ "Sign in to reply": an email address (and a honeypot)."""
-
-    class Meta:
-        csrf = False
-
-    email = EmailField(
-        "Your email address", validators=[DataRequired(), Length(max=254), EmailAddress()]
-    )
-    website = StringField("Leave this empty", validators=[Optional(), Length(max=200)])
-
-    @property
-    def is_bot(self) -> bool:
-        """Whether the honeypot was filled in."""
-        return bool((self.website.data or "").strip())
 
 
 class ReplyForm(FlaskForm):
@@ -56,7 +32,3 @@ class EditReplyForm(FlaskForm):
         "Your reply",
         validators=[DataRequired(message="Write something first."), Length(max=REPLY_MAX_CHARS)],
     )
-
-
-class ReaderActionForm(FlaskForm):
-    """A button-only form (delete, sign out, confirm sign-in): just the CSRF token."""

@@ -10,18 +10,19 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.audience import reader_session
+from saas.audience.forms import ReaderActionForm
 from saas.audience.models import Subscriber
 from saas.core.extensions import csrf, db, limiter
 from saas.core.urls import public_url
 from saas.publishing import issues as issue_service
 from saas.publishing.issue_models import Issue
 from saas.publishing.models import Membership, Publication
-from saas.publishing.public_parent import bp
 from saas.replies import notices as reply_notices
 from saas.replies import posting as reply_service
 from saas.replies import queries as reply_queries
+from saas.replies.blueprints import public_bp
 from saas.replies.models import MODE_PRIVATE, PENDING, PRIVATE, PUBLIC, Reply
-from saas.replies.public_forms import EditReplyForm, ReaderActionForm, ReplyForm
+from saas.replies.public_forms import EditReplyForm, ReplyForm
 from saas.replies.queries import Thread
 from saas.replies.threads import parse_cursor, thread_page
 
@@ -77,7 +78,7 @@ def _is_member(publication: Publication) -> bool:
     )
 
 
-@bp.app_template_global("reply_section")
+@public_bp.app_template_global("reply_section")
 def reply_section(publication: Publication, issue: Issue) -> ReplySection:
     """The section's content; anonymous visitors get the same (cacheable) answer."""
     page = thread_page(
@@ -120,7 +121,9 @@ def _back_to(issue: Issue, anchor: str = "replies", reply: Reply | None = None):
     values: dict[str, int] = {}
     if reply is not None and reply.status == PUBLIC:
         values["start"] = reply.parent_id or reply.id
-    url = public_url("public.issue", pub_slug=g.publication.slug, issue_slug=issue.slug, **values)
+    url = public_url(
+        "public.publishing.issue", pub_slug=g.publication.slug, issue_slug=issue.slug, **values
+    )
     return redirect(f"{url}#{anchor}", 303)
 
 
@@ -131,7 +134,7 @@ def _reader_or_403() -> Subscriber:
     return reader
 
 
-@bp.route("/issues/<issue_slug>/replies", methods=["POST"])
+@public_bp.route("/issues/<issue_slug>/replies", methods=["POST"])
 @_per_ip
 @_per_reader
 def post_reply(issue_slug: str):
@@ -166,7 +169,7 @@ def _own_reply_or_404(reply_id: int) -> tuple[Reply, Issue]:
     return reply, issue
 
 
-@bp.route("/replies/<int:reply_id>/edit", methods=["GET", "POST"])
+@public_bp.route("/replies/<int:reply_id>/edit", methods=["GET", "POST"])
 @_per_ip
 @_per_reader
 def edit_reply(reply_id: int):
@@ -195,7 +198,7 @@ def edit_reply(reply_id: int):
     ), (status if error or form.errors else 200)
 
 
-@bp.route("/replies/<int:reply_id>/delete", methods=["POST"])
+@public_bp.route("/replies/<int:reply_id>/delete", methods=["POST"])
 @_per_ip
 @_per_reader
 def delete_reply(reply_id: int):
@@ -206,7 +209,7 @@ def delete_reply(reply_id: int):
     return _back_to(issue)
 
 
-@bp.route("/replies/answer-emails", methods=["GET", "POST"])
+@public_bp.route("/replies/answer-emails", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 def answer_emails():

@@ -1,4 +1,4 @@
-"""Flask commands: `demo` and `serve` (the embedded default's server with its scheduler)."""
+"""Flask commands: `demo` and `serve` (the embedded default's server, running the periodic work)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from saas.core import periodic
+
 
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
-    app.cli.add_command(publish_due_command)
-    from saas.support.cli import purge_support_command, rotate_key_command
-
-    app.cli.add_command(rotate_key_command)
-    app.cli.add_command(purge_support_command)
-    app.cli.add_command(ops_group)
-    app.cli.add_command(grant_app_role_command)
-    app.cli.add_command(reply_digest_command)
-    app.cli.add_command(purge_stripe_events_command)
-
-
-def echo_next_run(job_id: str | None) -> None:
-    """Say where a self-rescheduling job's next run went (nothing when embedded)."""
-    if job_id:
-        click.echo(f"Next run scheduled on the RQ scheduler as {job_id} (it reschedules itself).")
 
 
 @click.command("demo")
@@ -47,54 +34,22 @@ def demo_command() -> None:
     click.echo("")
 
 
-@click.command("publish-due")
-@with_appcontext
-def publish_due_command() -> None:
-    """Publish scheduled issues whose time has come."""
-    from saas.delivery.sending import start_due_sends
-    from saas.publishing.issues import publish_due_issues
-
-    click.echo(f"Published {publish_due_issues()} issue(s).")
-    click.echo(f"Started {start_due_sends()} scheduled send(s).")
-
-
 def _embedded_scheduler(app: Flask, interval: float) -> None:
-    # The embedded default has no RQ scheduler: a daemon thread runs the periodic work.
-    from saas.billing.event_retention import purge_processed
-    from saas.delivery.sending import start_due_sends
-    from saas.publishing.issues import publish_due_issues
-    from saas.replies.digest import send_reply_digests
-    from saas.support.retention import purge_expired
-
-    last_support_purge: float | None = None
-    last_event_purge: float | None = None
+    # The embedded default has no RQ scheduler: a daemon thread runs what the features
+    # registered as periodic work, each task when due (every tick, or daily), all on the first.
+    last_run: dict[str, float] = {}
     while True:
         time.sleep(interval)
         with app.app_context():
-            if last_support_purge is None or time.monotonic() - last_support_purge >= 86_400:
-                last_support_purge = time.monotonic()
+            for task in periodic.tasks(app):
+                previous = last_run.get(task.name)
+                if previous is not None and time.monotonic() - previous < task.every:
+                    continue
+                last_run[task.name] = time.monotonic()
                 try:
-                    purge_expired()
+                    task.run()
                 except Exception:  # keep the loop alive; the error is logged
-                    app.logger.exception("support retention purge failed")
-            try:
-                publish_due_issues()
-            except Exception:  # keep the loop alive; the error is logged
-                app.logger.exception("scheduled publishing failed")
-            try:
-                start_due_sends()
-            except Exception:  # keep the loop alive; the error is logged
-                app.logger.exception("starting scheduled sends failed")
-            try:
-                send_reply_digests()
-            except Exception:  # keep the loop alive; the error is logged
-                app.logger.exception("sending reply digests failed")
-            if last_event_purge is None or time.monotonic() - last_event_purge >= 86_400:
-                last_event_purge = time.monotonic()
-                try:
-                    purge_processed()
-                except Exception:  # keep the loop alive; the error is logged
-                    app.logger.exception("stripe event retention purge failed")
+                    app.logger.exception("%s failed", task.name)
 
 
 @click.command("serve")
@@ -109,75 +64,3 @@ def serve_command(host: str, port: int) -> None:
 
     click.echo(f"Tend is running on http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, app, use_reloader=False, threaded=True)
-
-
-@click.group("ops")
-def ops_group() -> None:
-    """Operator accounts."""
-
-
-def _operator_role_command(
-    name: str, operator: bool, help_text: str, outcome: str
-) -> click.Command:
-    """An `ops` subcommand that sets EMAIL's operator role to `operator`."""
-
-    @ops_group.command(name, help=help_text)
-    @click.argument("email")
-    @with_appcontext
-    def command(email: str) -> None:
-        from saas.ops.console import set_operator
-
-        if set_operator(email, operator) is None:
-            raise click.ClickException(f"No account with the email {email}.")
-        click.echo(f"{email} {outcome}.")
-
-    return command
-
-
-ops_grant = _operator_role_command(
-    "grant",
-    True,
-    "Give EMAIL's account the operator role (the ops console at /ops).",
-    "is now an operator",
-)
-ops_revoke = _operator_role_command(
-    "revoke", False, "Take the operator role away from EMAIL's account.", "is no longer an operator"
-)
-
-
-@click.command("grant-app-role")
-@click.argument("role")
-@with_appcontext
-def grant_app_role_command(role: str) -> None:
-    """Give the app's PostgreSQL ROLE data access (run as the owner, after migrations)."""
-    from saas.core.db_roles import grant_app_role
-
-    owner_url = current_app.config["MIGRATION_DATABASE_URI"]
-    if not owner_url.startswith("postgresql"):
-        raise click.ClickException("Set MIGRATION_DATABASE_URL to the owner's PostgreSQL URL.")
-    for statement in grant_app_role(owner_url, role):
-        click.echo(statement)
-
-
-@click.command("reply-digest")
-@click.option("--schedule/--no-schedule", default=True, help="Also schedule the hourly RQ run.")
-@with_appcontext
-def reply_digest_command(schedule: bool) -> None:
-    """Send the daily reply digests that are due (each publication's, from 8:00 local time)."""
-    from saas.replies.digest import schedule_next_run, send_reply_digests
-
-    click.echo(f"Sent {send_reply_digests()} reply digest(s).")
-    if schedule:
-        echo_next_run(schedule_next_run())
-
-
-@click.command("purge-stripe-events")
-@click.option("--schedule/--no-schedule", default=True, help="Also schedule the daily RQ run.")
-@with_appcontext
-def purge_stripe_events_command(schedule: bool) -> None:
-    """Delete processed Stripe webhook events older than STRIPE_EVENT_RETENTION_DAYS."""
-    from saas.billing.event_retention import purge_processed, schedule_next_purge
-
-    click.echo(f"Purged {purge_processed()} processed Stripe event(s) past retention.")
-    if schedule:
-        echo_next_run(schedule_next_purge())

@@ -15,7 +15,7 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 def landing():
     if current_user.is_authenticated:
-        return redirect(url_for("dashboard.home"))
+        return redirect(url_for("dashboard.publishing.home"))
     return render_template("site/landing.html")
 
 

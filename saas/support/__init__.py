@@ -1,1 +1,40 @@
-"""support."""
+"""Support: confidential requests for help, from the reader's form to the practitioner's pipeline.
+
+Models: SupportForm, SupportRequest, SupportEvent (models; bodies encrypted at rest).
+Services: form_settings (the form builder), intake (a request arriving), pipeline (stages,
+notes, answers, erasure), queries, stats, export, retention, mail. Routes: the pipeline board,
+list, detail, form builder and stats in the dashboard; the support page, its embed and the
+"Need more support?" block on the public pages.
+
+May import: saas.core, saas.mail, saas.accounts, saas.publishing, saas.audience, saas.billing,
+saas.delivery. Independent of saas.replies.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Routes and the daily retention purge; refuses to start without encryption keys."""
+    from saas.core import periodic
+    from saas.core.crypto import require_keys
+    from saas.support import (  # noqa: F401  (register routes)
+        board_views,
+        detail_views,
+        public_views,
+        settings_views,
+        stats_views,
+    )
+    from saas.support.retention import purge_expired
+
+    # Web and worker both build the app: neither starts without keys.
+    require_keys(app)
+    periodic.register(app, "support retention purge", purge_expired, periodic.DAILY)
+
+
+def init_cli(app: Flask) -> None:
+    """`flask purge-support`."""
+    from saas.support import cli
+
+    cli.init_app(app)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from saas.publishing.dashboard_parent import bp, is_owner
+from saas.publishing import dashboard_parent
+from saas.publishing.dashboard_parent import is_owner
 from saas.support import form_settings as support_forms
 from saas.support import pipeline as support_pipeline
 
@@ -26,7 +27,7 @@ def require_support_access() -> None:
         abort(403)
 
 
-@bp.context_processor
+@dashboard_parent.bp.context_processor
 def inject_support_nav() -> dict:
     """The "Support" link and its count of new requests, for members who may see them."""
     if not can_see_support():

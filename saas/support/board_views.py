@@ -7,11 +7,11 @@ from datetime import date
 from flask import Response, current_app, g, redirect, render_template, request, url_for
 
 from saas.core.model_base import utcnow
-from saas.publishing.dashboard_parent import bp
 from saas.support import export as support_export
 from saas.support import pipeline as support_pipeline
 from saas.support import queries as support_queries
 from saas.support.access import require_support_access
+from saas.support.blueprints import dashboard_bp
 from saas.support.dashboard_forms import ExportForm, FilterForm
 from saas.support.models import STAGES
 from saas.support.queries import NO_ISSUE, Filters
@@ -49,7 +49,7 @@ def _filters(values) -> Filters:
     )
 
 
-@bp.route("/<pub_slug>/support")
+@dashboard_bp.route("/<pub_slug>/support")
 def support_board():
     require_support_access()
     columns = support_queries.board(g.publication)
@@ -67,7 +67,7 @@ def support_board():
     )
 
 
-@bp.route("/<pub_slug>/support/list")
+@dashboard_bp.route("/<pub_slug>/support/list")
 def support_list():
     require_support_access()
     form = _filter_form(request.args)
@@ -97,12 +97,12 @@ def support_list():
     )
 
 
-@bp.route("/<pub_slug>/support/export.csv", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/support/export.csv", methods=["POST"])
 def export_support():
     require_support_access()
     form = ExportForm()
     if not form.validate_on_submit():
-        return redirect(url_for("dashboard.support_list"))
+        return redirect(url_for("dashboard.support.support_list"))
     filters = _filters(request.form)
     found = support_queries.find(g.publication, filters, limit=None)
     text = support_export.export_csv(

@@ -8,12 +8,12 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.core.extensions import db
-from saas.publishing.dashboard_parent import bp
 from saas.publishing.issue_models import Issue
 from saas.support import form_settings as support_forms
 from saas.support import pipeline as support_pipeline
 from saas.support import queries as support_queries
 from saas.support.access import require_support_access
+from saas.support.blueprints import dashboard_bp
 from saas.support.dashboard_forms import AnswerForm, DeleteForm, NoteForm
 from saas.support.models import STAGES
 
@@ -27,10 +27,12 @@ def _request_or_404(request_id: int):
 
 
 def _back(request_id: int, anchor: str = ""):
-    return redirect(url_for("dashboard.support_detail", request_id=request_id) + anchor, 303)
+    return redirect(
+        url_for("dashboard.support.support_detail", request_id=request_id) + anchor, 303
+    )
 
 
-@bp.route("/<pub_slug>/support/<int:request_id>")
+@dashboard_bp.route("/<pub_slug>/support/<int:request_id>")
 def support_detail(request_id: int, note_form=None, answer_form=None, status: int = 200):
     support_request = _request_or_404(request_id)
     events = support_pipeline.timeline(g.publication, support_request)
@@ -56,7 +58,7 @@ def support_detail(request_id: int, note_form=None, answer_form=None, status: in
     ), status
 
 
-@bp.route("/<pub_slug>/support/<int:request_id>/stage", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/support/<int:request_id>/stage", methods=["POST"])
 def move_support_request(request_id: int):
     support_request = _request_or_404(request_id)
     stage = request.form.get("stage", "")
@@ -65,7 +67,7 @@ def move_support_request(request_id: int):
     if support_pipeline.move(g.publication, support_request, stage, current_user):
         flash(f"Moved to {support_pipeline.STAGE_LABELS[stage]}.", "success")
     if request.form.get("back") == "board":
-        return redirect(url_for("dashboard.support_board"), 303)
+        return redirect(url_for("dashboard.support.support_board"), 303)
     return _back(request_id)
 
 
@@ -84,19 +86,19 @@ def _add_to_timeline(request_id: int, kind: str, add: Callable[..., object], don
     return _back(request_id, "#timeline")
 
 
-@bp.route("/<pub_slug>/support/<int:request_id>/notes", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/support/<int:request_id>/notes", methods=["POST"])
 def add_support_note(request_id: int):
     return _add_to_timeline(request_id, "note", support_pipeline.add_note, "Note saved.")
 
 
-@bp.route("/<pub_slug>/support/<int:request_id>/answer", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/support/<int:request_id>/answer", methods=["POST"])
 def answer_support_request(request_id: int):
     return _add_to_timeline(
         request_id, "answer", support_pipeline.answer_by_email, "Your answer is on its way."
     )
 
 
-@bp.route("/<pub_slug>/support/<int:request_id>/delete", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/support/<int:request_id>/delete", methods=["POST"])
 def delete_support_request(request_id: int):
     support_request = _request_or_404(request_id)
     form = DeleteForm()
@@ -112,4 +114,4 @@ def delete_support_request(request_id: int):
         else f"{erased} requests from this reader and everything stored with them are erased.",
         "success",
     )
-    return redirect(url_for("dashboard.support_board"), 303)
+    return redirect(url_for("dashboard.support.support_board"), 303)

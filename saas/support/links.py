@@ -10,5 +10,5 @@ from saas.publishing.models import Publication
 def support_url(publication: Publication, issue: Issue | None = None) -> str:
     """Absolute URL of the "Need more support?" form; `?from=<n>` records the issue read."""
     if issue is not None and issue.number:
-        return absolute_public_url(publication, "public.support", **{"from": issue.number})
-    return absolute_public_url(publication, "public.support")
+        return absolute_public_url(publication, "public.support.support", **{"from": issue.number})
+    return absolute_public_url(publication, "public.support.support")

@@ -145,7 +145,7 @@ def send_notification(publication: Publication, request_id: int) -> bool:
     form = get_form(publication)
     recipients = practitioner_addresses(publication)
     detail_url = external_url(
-        "dashboard.support_detail", pub_slug=publication.slug, request_id=request.id
+        "dashboard.support.support_detail", pub_slug=publication.slug, request_id=request.id
     )
     issue = db.session.get(Issue, request.source_issue_id) if request.source_issue_id else None
     for address in recipients:

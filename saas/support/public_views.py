@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import abort, g, make_response, redirect, render_template, request
 
-from saas.core.crypto import require_keys
 from saas.core.extensions import csrf, limiter
 from saas.core.urls import public_url
-from saas.publishing.public_parent import bp
 from saas.support import form_settings as support_forms
 from saas.support import guard
+from saas.support.blueprints import public_bp
 from saas.support.intake import Submission, submit
 from saas.support.models import CHANNEL_EMBED, CHANNEL_PAGE
 from saas.support.reader_form import form_class, wants_phone_but_none
@@ -27,13 +26,7 @@ STALE = "This form was open for a long time. Please check your message and send 
 ATTACHMENTS = "This form does not accept attachments. Please describe things in your message."
 
 
-@bp.record_once
-def _refuse_without_keys(state) -> None:
-    # Web and worker both build the app with this blueprint: neither starts without keys.
-    require_keys(state.app)
-
-
-@bp.app_template_global("support_box")
+@public_bp.app_template_global("support_box")
 def support_box(publication):
     """The support form's settings for the "Need more support?" block, None when switched off."""
     definition = support_forms.get_form(publication)
@@ -42,7 +35,7 @@ def support_box(publication):
 
 def _rate_limited(limit):
     """On a breach, a page that still shows the crisis resources (not a bare 429)."""
-    embed = request.endpoint == "public.embed_support"
+    embed = request.endpoint == "public.support.embed_support"
     definition = support_forms.get_form(g.publication)
     response = make_response(
         render_template(
@@ -135,36 +128,36 @@ def _framable(response):
     return response
 
 
-@bp.route("/support", methods=["GET", "POST"])
+@public_bp.route("/support", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 @_per_address
 def support():
-    return _handle("public/support.html", CHANNEL_PAGE, "public.support_sent")
+    return _handle("public/support.html", CHANNEL_PAGE, "public.support.support_sent")
 
 
-@bp.route("/support/sent")
+@public_bp.route("/support/sent")
 def support_sent():
     definition = support_forms.get_form(g.publication)
     return render_template(
         "public/support_sent.html",
         publication=g.publication,
         definition=definition,
-        home_url=public_url("public.home", pub_slug=g.publication.slug),
+        home_url=public_url("public.publishing.home", pub_slug=g.publication.slug),
     )
 
 
-@bp.route("/embed/support", methods=["GET", "POST"])
+@public_bp.route("/embed/support", methods=["GET", "POST"])
 @csrf.exempt
 @_per_ip
 @_per_address
 def embed_support():
     return _framable(
-        _handle("public/embed_support.html", CHANNEL_EMBED, "public.embed_support_sent")
+        _handle("public/embed_support.html", CHANNEL_EMBED, "public.support.embed_support_sent")
     )
 
 
-@bp.route("/embed/support/sent")
+@public_bp.route("/embed/support/sent")
 def embed_support_sent():
     definition = support_forms.get_form(g.publication)
     return _framable(

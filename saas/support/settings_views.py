@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, url_for
 
 from saas.core.links import absolute_public_url, external_url
-from saas.publishing.dashboard_parent import bp, require_owner
+from saas.publishing.dashboard_parent import require_owner
 from saas.support import form_settings as support_forms
+from saas.support.blueprints import dashboard_bp
 from saas.support.dashboard_forms import EXTRA_QUESTION_ROWS, SupportSettingsForm
 from saas.support.form_settings import InvalidField
 
@@ -40,7 +41,7 @@ def _questions_from_rows(form: SupportSettingsForm) -> list[dict] | None:
 
 
 def _snippet(publication) -> tuple[str, str]:
-    frame_url = absolute_public_url(publication, "public.embed_support")
+    frame_url = absolute_public_url(publication, "public.support.embed_support")
     script_url = external_url("static", filename="js/embed.js")
     title = publication.name.replace('"', "")
     return frame_url, (
@@ -49,7 +50,7 @@ def _snippet(publication) -> tuple[str, str]:
     )
 
 
-@bp.route("/<pub_slug>/support/settings", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/support/settings", methods=["GET", "POST"])
 def support_settings():
     require_owner()
     definition = support_forms.get_form(g.publication)
@@ -67,7 +68,7 @@ def support_settings():
                 form.questions.errors = [str(error)]
             else:
                 flash("Support form saved.", "success")
-                return redirect(url_for("dashboard.support_settings"), 303)
+                return redirect(url_for("dashboard.support.support_settings"), 303)
     elif not form.is_submitted():
         for question in definition.custom_fields or []:
             form.questions.append_entry(
@@ -79,7 +80,7 @@ def support_settings():
     return render_template(
         "dashboard/support_settings.html",
         form=form,
-        support_page=absolute_public_url(g.publication, "public.support"),
+        support_page=absolute_public_url(g.publication, "public.support.support"),
         frame_url=frame_url,
         snippet=snippet,
         max_questions=support_forms.MAX_CUSTOM_FIELDS,

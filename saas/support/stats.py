@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from saas.core.charts import Bar
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.publishing.models import Publication
@@ -16,15 +16,6 @@ from saas.support.queries import issue_titles
 
 WEEKS = 12
 TOP_ISSUES = 10
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One labelled count."""
-
-    label: str
-    value: int
-    long_label: str = ""
 
 
 def week_start(day: date) -> date:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import g, render_template
 
 from saas.core.charts import bar_chart, row_chart
-from saas.publishing.dashboard_parent import bp
 from saas.support import pipeline as support_pipeline
 from saas.support import stats as support_stats
 from saas.support.access import require_support_access
+from saas.support.blueprints import dashboard_bp
 
 
-@bp.route("/<pub_slug>/support/stats")
+@dashboard_bp.route("/<pub_slug>/support/stats")
 def support_stats_page():
     require_support_access()
     weekly = support_stats.per_week(g.publication)

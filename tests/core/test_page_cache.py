@@ -239,7 +239,7 @@ def test_size_budget_is_respected():
 def test_app_wiring_and_config_defaults(monkeypatch, tmp_path):
     from saas import create_app
     from saas.core.config import load_config
-    from saas.core.tenancy import CustomDomainMiddleware
+    from saas.publishing.custom_domain_routing import CustomDomainMiddleware
 
     monkeypatch.delenv("PUBLIC_CACHE_SECONDS", raising=False)
     monkeypatch.delenv("TEND_ENV", raising=False)

@@ -17,7 +17,7 @@ import sentry_sdk
 from flask import Blueprint, abort
 
 from saas import create_app
-from saas.core.tenancy import bind_public
+from saas.publishing.public_parent import bind_public
 from tests.smtp_sink import free_port
 
 PLANTED_EMAIL = "private.reader@example.org"

@@ -30,7 +30,7 @@ PLATFORM_ENDPOINTS = {
     "auth.logout",
     "auth.forgot_password",
     "auth.reset_password",
-    "auth.accept_invitation",
+    "invitations.accept_invitation",
     "auth.verify_login",
     "auth.security",
     "ops.tenants",
@@ -40,8 +40,8 @@ PLATFORM_ENDPOINTS = {
     "ops.retry_job",
     "ops.delete_job",
     "ops.audit",
-    "dashboard.home",
-    "dashboard.new_publication",
+    "dashboard.publishing.home",
+    "dashboard.publishing.new_publication",
     # Billing: the account's own plan (scoped to the signed-in user) and Stripe's webhook.
     "billing.plan",
     "billing.checkout",
@@ -65,9 +65,9 @@ def two_tenants(app, factories, mailbox, client):
     # Alpha has an editor and a pending invitation, so their ids exist to be guessed.
     with app.app_context():
         from saas.accounts.models import User
-        from saas.publishing import publications
+        from saas.publishing import team
 
-        publications.invite_editor(
+        team.invite_editor(
             db.session.get(type(pub_a), pub_a.id), db.session.get(User, owner_a.id), "x@example.com"
         )
         invitation_id = db.session.scalar(select(Invitation.id))
@@ -131,10 +131,10 @@ def two_tenants(app, factories, mailbox, client):
         "reply_id": reply_a.id,
         "tier_id": tier_a.id,
         "token": {
-            "public.confirm_subscription": confirm_token,
-            "public.unsubscribe": unsubscribe_token,
-            "public.reader_sign_in": reader_token,
-            "public.paid_access": paid_access_token,
+            "public.audience.confirm_subscription": confirm_token,
+            "public.audience.unsubscribe": unsubscribe_token,
+            "public.audience.reader_sign_in": reader_token,
+            "public.billing.paid_access": paid_access_token,
         },
     }
     login(client, "b@example.com")

@@ -7,7 +7,7 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
-from saas.core.charts import bar_chart, row_chart
+from saas.core.charts import Bar, bar_chart, row_chart
 from saas.core.crypto import EncryptedJSON, UndecryptableError, decrypt_text, encrypt_text
 from saas.support.guard import (
     FILL_OK,
@@ -17,7 +17,6 @@ from saas.support.guard import (
     fill_check,
     start_token,
 )
-from saas.support.stats import Bar
 
 
 def test_fill_time_token(app):

@@ -1,0 +1,65 @@
+"""Where higher features join in when readers join, are imported or are erased (blinker signals).
+
+Audience keeps the list; it does not know plans, deliveries or replies. Those features connect
+receivers at start-up (their package's `hooks.connect()`, called from `init_app`):
+billing holds readers past the plan's limit and cancels an erased reader's payments, delivery
+blanks an erased reader's delivery rows and adds deliveries to their history, replies adds
+their words to a data-access export. Receivers run inside the caller's transaction and never
+commit: the audience service commits once, or nothing happens.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+reader_joining = _signals.signal("reader-joining")
+"""A reader is about to go active (publication as sender, `subscriber=`); True holds them."""
+
+readers_imported = _signals.signal("readers-imported")
+"""Readers were imported (publication as sender, `subscriber_ids=`)."""
+
+reader_erasing = _signals.signal("reader-erasing")
+"""A reader is being erased (publication as sender, `subscriber=`): remove what you hold."""
+
+reader_history = _signals.signal("reader-history")
+"""A reader's history is shown: return a list of (when, kind, detail)."""
+
+reader_data = _signals.signal("reader-data")
+"""A reader asked for their data: return a dict of sections to add to the export."""
+
+
+def held_on_joining(publication, subscriber) -> bool:
+    """Whether a receiver holds this reader instead of letting them go active."""
+    results = reader_joining.send(publication, subscriber=subscriber)
+    return any(held for _receiver, held in results)
+
+
+def imported(publication, subscriber_ids: list[int]) -> None:
+    """Tell receivers which readers an import just added."""
+    readers_imported.send(publication, subscriber_ids=subscriber_ids)
+
+
+def erasing(publication, subscriber) -> None:
+    """Let every receiver remove or anonymise what it holds about the reader."""
+    reader_erasing.send(publication, subscriber=subscriber)
+
+
+def history_entries(publication, subscriber) -> list[tuple[datetime, str, str]]:
+    """Every receiver's entries for the reader's history, unsorted."""
+    entries: list[tuple[datetime, str, str]] = []
+    for _receiver, found in reader_history.send(publication, subscriber=subscriber):
+        entries.extend(found or [])
+    return entries
+
+
+def data_sections(publication, subscriber) -> dict[str, Any]:
+    """Every receiver's sections of the reader's data export, in name order."""
+    sections: dict[str, Any] = {}
+    for _receiver, found in reader_data.send(publication, subscriber=subscriber):
+        sections.update(found or {})
+    return dict(sorted(sections.items()))

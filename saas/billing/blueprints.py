@@ -1,0 +1,23 @@
+"""Billing routes: plan pages under `/billing` and Stripe's webhook,
+paid tiers in the dashboard, readers paying.
+
+Each blueprint nests into a parent that owns tenancy (saas.publishing.dashboard_parent:
+membership check, binds the publication; saas.publishing.public_parent: slug or custom
+domain), so no route here resolves a publication by itself.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from saas.publishing.dashboard_parent import bp as dashboard_parent
+from saas.publishing.public_parent import bp as public_parent
+
+# Platform-level pages under `/billing`: the account's plan, and Stripe's webhook.
+platform_bp = Blueprint("billing", __name__, url_prefix="/billing")
+
+dashboard_bp = Blueprint("billing", __name__)
+dashboard_parent.register_blueprint(dashboard_bp)
+
+public_bp = Blueprint("billing", __name__)
+public_parent.register_blueprint(public_bp)

@@ -1,0 +1,44 @@
+"""Where a higher feature may refuse a publishing change (blinker signals, connected at start-up).
+
+Publishing knows nothing of plans. Billing connects receivers that raise `Refused` (its
+PlanLimitReached) when the account's plan does not allow what is asked, and answers why a
+practitioner may not start another publication now.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+
+class Refused(ValueError):
+    """A receiver refused the change; the message is written for the practitioner."""
+
+
+_signals = Namespace()
+
+publication_creating = _signals.signal("publication-creating")
+"""Sent with the owner's user id as sender and `custom_domain=`; receivers may raise Refused."""
+
+custom_domain_claiming = _signals.signal("custom-domain-claiming")
+"""Sent with the publication as sender and `custom_domain=`; receivers may raise Refused."""
+
+new_publication_refusal = _signals.signal("new-publication-refusal")
+"""Sent with a user id; a receiver returns why they may not create a publication now, or None."""
+
+
+def check_new_publication(owner_id: int, custom_domain: str | None) -> None:
+    """Raise Refused if any receiver refuses a new publication for this owner."""
+    publication_creating.send(owner_id, custom_domain=custom_domain)
+
+
+def check_custom_domain(publication, custom_domain: str | None) -> None:
+    """Raise Refused if any receiver refuses this custom domain for the publication."""
+    custom_domain_claiming.send(publication, custom_domain=custom_domain)
+
+
+def refusal_for_new_publication(user_id: int) -> str | None:
+    """The first reason a receiver gives for refusing a new publication, or None."""
+    for _receiver, reason in new_publication_refusal.send(user_id):
+        if reason:
+            return reason
+    return None

@@ -1,0 +1,24 @@
+"""Jinja filters for issues: reading time and the excerpt shown in lists and feeds."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from saas.publishing.rendering import format_read_time_long, format_read_time_short, plain_text
+
+
+def excerpt(html: str, length: int = 220) -> str:
+    """First words of rendered HTML, cut at a word boundary."""
+    text = plain_text(html)
+    if len(text) <= length:
+        return text
+    return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def init_app(app: Flask) -> None:
+    """Register the issue filters."""
+    app.jinja_env.filters.update(
+        read_time_long=format_read_time_long,
+        read_time_short=format_read_time_short,
+        excerpt=excerpt,
+    )
