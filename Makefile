@@ -34,10 +34,11 @@ bench: $(STAMP)
 worker: $(STAMP)
 	$(PY) -m worker
 
-## lint: ruff, bandit (security), pip-audit (known vulnerabilities, when its service is reachable)
+## lint: ruff, import-linter (the layers), bandit (security), pip-audit (known vulnerabilities, when reachable)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check saas worker tests bench
 	$(VENV)/bin/ruff format --check saas worker tests bench
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -r saas worker
 	$(VENV)/bin/pip-audit --progress-spinner off --skip-editable
 

@@ -144,7 +144,8 @@ def measure(args: argparse.Namespace, database_url: str) -> int:
 
     from saas import create_app
     from saas.accounts.models import User
-    from saas.audience import exports, imports
+    from saas.audience.imports import exports
+    from saas.audience.imports import uploads as imports
     from saas.core.extensions import db
     from saas.core.tenancy import bound_to
     from saas.publishing.publications import create_publication

@@ -193,8 +193,7 @@ def bare_smtplib(app, sink: Sink, publication_id: int, issue_id: int, n: int) ->
     from saas.core.extensions import db
     from saas.core.tenancy import bound_to
     from saas.mail.newsletter import Recipient
-    from saas.publishing.issue_models import Issue
-    from saas.publishing.models import Publication
+    from saas.publishing.models import Issue, Publication
 
     with app.app_context(), bound_to(publication_id):
         message = issue_message(
@@ -246,8 +245,7 @@ def tend_send(app, sink: Sink, publication_id: int, issue_id: int, n: int) -> tu
     from saas.core.tenancy import bound_to
     from saas.delivery import sending
     from saas.delivery.models import Send
-    from saas.publishing.issue_models import Issue
-    from saas.publishing.models import Publication
+    from saas.publishing.models import Issue, Publication
 
     before, _ = sink.read()
     started = time.time()

@@ -1,8 +1,14 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from saas.accounts.models import User
-from saas.audience.import_models import SubscriberImport
-from saas.audience.models import ReaderSignIn, Subscriber, SubscriberEvent, SubscriberTag, Tag
+from saas.audience.models import (
+    ReaderSignIn,
+    Subscriber,
+    SubscriberEvent,
+    SubscriberImport,
+    SubscriberTag,
+    Tag,
+)
 from saas.billing.models import (
     ConnectedAccount,
     PaidTier,
@@ -14,8 +20,7 @@ from saas.billing.models import (
 from saas.core.model_base import TenantScoped, utcnow
 from saas.delivery.models import Delivery, Send
 from saas.ops.models import OpsAuditEntry
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Invitation, Membership, Publication
+from saas.publishing.models import Invitation, Issue, Membership, Publication
 from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
 

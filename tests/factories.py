@@ -18,8 +18,7 @@ from saas.core.model_base import TenantScoped, utcnow
 from saas.core.tenancy import bound_to
 from saas.publishing import issues as issue_service
 from saas.publishing import publications
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.support.models import SupportRequest
 
 PASSWORD = "correct horse battery"

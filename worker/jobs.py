@@ -47,7 +47,7 @@ def run_import(import_id: int) -> None:
     """Import a practitioner's subscriber CSV; resumes after the last committed chunk."""
 
     def go() -> None:
-        from saas.audience import imports
+        from saas.audience.imports import uploads as imports
         from saas.core.extensions import db
         from saas.core.tenancy import bound_to
         from saas.publishing.models import Publication

@@ -1,12 +1,11 @@
 """Audience: readers on a publication's list and how they join, leave and sign in.
 
-Models: Subscriber, Tag, SubscriberTag, SubscriberEvent, SubscriberImport (models). Services:
-subscribers (double opt-in, unsubscribe, erasure), subscriber_queries, tags, imports (CSV:
-csv_formats, csv_layouts, csv_records, import_addresses, import_run, import_sql,
-import_progress), exports, reader_links and reader_tokens (unsubscribe, view online, reply
-addresses), reader_auth and reader_session (the signed-in reader, shared by replies and paid
-access). Routes: the list, imports, exports and grow pages in the dashboard; subscribe,
-confirm, unsubscribe, embeds and reader sign-in on the public pages.
+Models: Subscriber, Tag, SubscriberTag, SubscriberEvent, ReaderSignIn, SubscriberImport
+(models). Services: subscribers (double opt-in, unsubscribe, erasure), subscriber_queries,
+tags, reader_links and reader_tokens (unsubscribe, view online and reply addresses),
+reader_auth and reader_session (the signed-in reader, shared by replies and paid access);
+imports/ (CSV imports and exports). Routes: the list, imports, exports and grow pages in the
+dashboard; subscribe, confirm, unsubscribe, embeds and reader sign-in on the public pages.
 
 Hooks for higher features (hooks): a reader confirmed or imported (plan limits), a reader
 erased (deliveries, payments), a reader's history and data export (deliveries, replies).
@@ -23,8 +22,8 @@ def init_app(app: Flask) -> None:
     """Routes."""
     from saas.audience import (  # noqa: F401  (register routes)
         grow_views,
-        import_views,
         reader_signin_views,
         reader_views,
         subscriber_views,
     )
+    from saas.audience.imports import views  # noqa: F401  (register routes)

@@ -24,8 +24,7 @@ from saas.core.links import absolute_public_url
 from saas.core.tokens import InvalidToken, make_token, read_token
 from saas.mail.compose import compose
 from saas.mail.mailer import queue_email
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 
 PURPOSE = "reader-sign-in"
 

@@ -10,8 +10,7 @@ from flask import current_app
 
 from saas.audience.reader_tokens import read_ids, sign_ids
 from saas.core.links import absolute_public_url, publication_base_url
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 
 UNSUBSCRIBE = "unsubscribe"
 REPLY = "reply"

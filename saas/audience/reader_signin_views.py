@@ -19,7 +19,7 @@ from saas.core.extensions import csrf, db, limiter
 from saas.core.tokens import InvalidToken
 from saas.core.urls import public_url, safe_next_url
 from saas.publishing import issues as issue_service
-from saas.publishing.issue_models import Issue
+from saas.publishing.models import Issue
 
 
 def _address_key() -> str:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from saas.audience.reader_links import IssueLinks
 from saas.billing import paywall, reader_billing
 from saas.mail.newsletter import IssueMessage, MessageParts
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 
 
 def issue_message(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from saas.billing import stripe_api
-from saas.publishing.issue_models import AUDIENCE_PAID, Issue
+from saas.publishing.models import AUDIENCE_PAID, Issue
 from saas.publishing.rendering import render_markdown
 
 MARKER = "<!-- paywall -->"

@@ -20,8 +20,7 @@ from saas.billing import plans as billing_plans
 from saas.billing.models import PaidTier
 from saas.billing.reader_billing import ReaderStanding
 from saas.core.extensions import db
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Membership, Publication
+from saas.publishing.models import Issue, Membership, Publication
 
 
 @dataclass(frozen=True)

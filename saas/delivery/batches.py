@@ -39,8 +39,7 @@ from saas.delivery.models import (
 from saas.delivery.throttle import Throttle
 from saas.mail.newsletter import InvalidRecipient, Recipient
 from saas.mail.smtp_session import Outcome, open_session
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 
 RECORD_EVERY = 20  # outcomes per commit: the most a killed worker can send twice
 RECORD_SECONDS = 0.5  # ... or this long, whichever comes first

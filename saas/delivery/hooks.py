@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from saas.audience import hooks as audience_hooks
 from saas.core.extensions import db
 from saas.delivery.models import Delivery
-from saas.publishing.issue_models import Issue
+from saas.publishing.models import Issue
 
 
 def _blank_deliveries(publication, subscriber) -> None:

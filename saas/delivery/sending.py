@@ -40,8 +40,7 @@ from saas.delivery.models import (
 )
 from saas.mail.newsletter import InvalidRecipient, Recipient
 from saas.publishing import issues as issue_service
-from saas.publishing.issue_models import STATUS_SCHEDULED, Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import STATUS_SCHEDULED, Issue, Publication
 
 
 class SendError(ValueError):

@@ -1,6 +1,6 @@
 """Publishing: publications (the tenants), their team, settings, custom domains, issues.
 
-Models: Publication, Membership, Invitation (models), Issue (issue_models). Services:
+Models: Publication, Membership, Invitation, Issue (models). Services:
 publications, team, custom_domains, issues, rendering. The two parents that own tenancy live
 here, because binding a tenant means finding a publication and a membership:
 dashboard_parent (`/dashboard/<pub_slug>/...`: membership check, binds the publication) and

@@ -11,7 +11,7 @@ from saas.core.model_base import utcnow
 from saas.publishing import issues as issue_service
 from saas.publishing.blueprints import dashboard_bp
 from saas.publishing.forms import BODY_MAX, IssueFilterForm, IssueForm, ScheduleForm
-from saas.publishing.issue_models import STATUSES
+from saas.publishing.models import STATUSES
 from saas.publishing.rendering import (
     format_read_time_long,
     format_read_time_short,

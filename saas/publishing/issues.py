@@ -12,15 +12,15 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
-from saas.publishing.issue_models import (
+from saas.publishing.models import (
     AUDIENCE_EVERYONE,
     AUDIENCES,
     STATUS_DRAFT,
     STATUS_PUBLISHED,
     STATUS_SCHEDULED,
     Issue,
+    Publication,
 )
-from saas.publishing.models import Publication
 from saas.publishing.rendering import read_seconds, render_markdown, slugify
 
 EDITABLE_FIELDS = (

@@ -22,8 +22,7 @@ from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
 from saas.mail.compose import compose
 from saas.mail.transport import send
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies.mail import conversation_url, owner_addresses
 from saas.replies.models import NOTIFY_DAILY, Reply
 

@@ -21,8 +21,7 @@ from saas.audience.models import ACTIVE, Subscriber
 from saas.audience.reader_links import read_reply_address, read_unsubscribe_token
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to, cross_tenant
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies import mail as reply_mail
 from saas.replies.inbound_mime import ParsedMail, parse
 from saas.replies.models import CHANNEL_EMAIL, PRIVATE, Reply

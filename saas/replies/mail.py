@@ -26,8 +26,7 @@ from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
 from saas.mail.compose import compose
 from saas.mail.transport import send
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import ROLE_OWNER, Membership, Publication
+from saas.publishing.models import ROLE_OWNER, Issue, Membership, Publication
 from saas.replies.models import NOTIFY_IMMEDIATE, Reply
 
 MAX_REFERENCES = 10

@@ -16,8 +16,7 @@ from saas.accounts.models import User
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies import mail as reply_mail
 from saas.replies.models import (
     CHANNEL_EMAIL,

@@ -20,8 +20,7 @@ from saas.core.links import absolute_public_url
 from saas.core.model_base import utcnow
 from saas.mail.compose import compose
 from saas.mail.transport import send
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies.models import PUBLIC, Reply
 from saas.replies.moderation import commit_standing
 from saas.replies.posting import standing_of

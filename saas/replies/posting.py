@@ -15,8 +15,7 @@ from saas.audience.models import ACTIVE, Subscriber
 from saas.billing import paywall, reader_billing
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies import mail as reply_mail
 from saas.replies.models import (
     CHANNEL_WEB,

@@ -15,8 +15,7 @@ from saas.audience.models import Subscriber
 from saas.core.extensions import csrf, db, limiter
 from saas.core.urls import public_url
 from saas.publishing import issues as issue_service
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Membership, Publication
+from saas.publishing.models import Issue, Membership, Publication
 from saas.replies import notices as reply_notices
 from saas.replies import posting as reply_service
 from saas.replies import queries as reply_queries

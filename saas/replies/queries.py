@@ -13,8 +13,7 @@ from sqlalchemy import func, or_, select
 
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies.models import PUBLIC, Reply
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from saas.core.extensions import db
-from saas.publishing.issue_models import Issue
+from saas.publishing.models import Issue
 from saas.replies.models import PUBLIC, Reply
 from saas.replies.queries import Thread
 

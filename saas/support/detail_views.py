@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.core.extensions import db
-from saas.publishing.issue_models import Issue
+from saas.publishing.models import Issue
 from saas.support import form_settings as support_forms
 from saas.support import pipeline as support_pipeline
 from saas.support import queries as support_queries

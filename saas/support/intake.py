@@ -15,8 +15,7 @@ from saas.audience import subscribers
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
-from saas.publishing.issue_models import STATUS_PUBLISHED, Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import STATUS_PUBLISHED, Issue, Publication
 from saas.support.mail import new_message_id
 from saas.support.models import (
     CHANNEL_EMBED,

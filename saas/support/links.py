@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from saas.core.links import absolute_public_url
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 
 
 def support_url(publication: Publication, issue: Issue | None = None) -> str:

@@ -21,8 +21,7 @@ from saas.core.links import external_url
 from saas.core.model_base import utcnow
 from saas.mail.compose import compose, header_safe, mailbox
 from saas.mail.transport import send
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import ROLE_OWNER, Membership, Publication
+from saas.publishing.models import ROLE_OWNER, Issue, Membership, Publication
 from saas.support.form_settings import get_form
 from saas.support.models import (
     CONTACT_CHOICES,

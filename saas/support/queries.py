@@ -15,8 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 
 from saas.core.extensions import db
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.support.models import CLOSED, EVENT_NOTE, STAGES, SupportEvent, SupportRequest
 
 SEARCH_CAP = 2_000

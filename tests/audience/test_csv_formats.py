@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from saas.audience.csv_formats import CsvFileError, read_csv_file
-from saas.audience.csv_layouts import detect_layout
-from saas.audience.csv_records import NAME_MAX, parse_tags, parse_timestamp
-from saas.audience.import_addresses import normalize_address
+from saas.audience.imports.addresses import normalize_address
+from saas.audience.imports.formats import CsvFileError, read_csv_file
+from saas.audience.imports.layouts import detect_layout
+from saas.audience.imports.records import NAME_MAX, parse_tags, parse_timestamp
 from saas.audience.models import ACTIVE, BOUNCED, PENDING, UNSUBSCRIBED
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"

@@ -136,7 +136,7 @@ def test_export_can_be_limited_to_one_status(app, client, factories, pub):
 def test_export_pages_through_a_long_list_without_skipping_or_repeating(
     app, client, factories, pub, monkeypatch
 ):
-    monkeypatch.setattr("saas.audience.exports.PAGE_ROWS", 3)
+    monkeypatch.setattr("saas.audience.imports.exports.PAGE_ROWS", 3)
     expected = set()
     for i in range(10):
         # Several readers share a timestamp, so the id must break ties between pages.

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from saas.audience.import_models import SubscriberImport
-from saas.audience.models import Subscriber, SubscriberEvent, Tag
+from saas.audience.models import Subscriber, SubscriberEvent, SubscriberImport, Tag
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.publishing.models import Membership
@@ -309,7 +308,7 @@ def test_a_waiting_import_shows_a_progress_bar_that_polls(app, client, pub):
 
 
 def test_an_interrupted_import_resumes_without_counting_its_own_rows_twice(app, pub, monkeypatch):
-    from saas.audience import import_run
+    from saas.audience.imports import run as import_run
     from worker import jobs
 
     with app.app_context(), bound_to(pub.id):
@@ -404,7 +403,7 @@ def test_rejections_download_lists_every_rejected_row_safely(app, client, pub, m
     assert lines[0].startswith('"2","\'=HYPERLINK(')
     assert lines[1] == '"4","ok@example.com","duplicate of line 3"'
     # The page shows the rows a page at a time.
-    monkeypatch.setattr("saas.audience.import_views.REJECTIONS_PER_PAGE", 2)
+    monkeypatch.setattr("saas.audience.imports.views.REJECTIONS_PER_PAGE", 2)
     page = client.get(f"/dashboard/letters/imports/{import_.id}?page=3").get_data(as_text=True)
     assert "line 7: duplicate of line 3" in page and "line 2:" not in page
     assert "Page 3 of 3" in page

@@ -84,7 +84,7 @@ def two_tenants(app, factories, mailbox, client):
         tag_id = alpha_reader.tags[0].id
         confirm_token = subscribers.confirm_url(alpha_pub, alpha_reader).rsplit("/", 1)[1]
         unsubscribe_token = unsubscribe_url(alpha_pub, alpha_reader.id).rsplit("/", 1)[1]
-        from saas.audience import imports
+        from saas.audience.imports import uploads as imports
 
         import_id = imports.start_import(
             alpha_pub, "alpha.csv", b"email\nimported@alpha.example\n"
@@ -206,7 +206,7 @@ def test_anonymous_reader_cannot_see_drafts_or_dashboards(app, two_tenants):
 
 def test_tenant_scoping_refuses_unbound_queries(app, two_tenants):
     from saas.core.tenancy import TenancyError, bound_to, cross_tenant
-    from saas.publishing.issue_models import Issue
+    from saas.publishing.models import Issue
 
     pub_a, pub_b, _, _ = two_tenants
     with app.app_context():

@@ -28,8 +28,7 @@ from saas.core.tenancy import bound_to
 from saas.delivery import batches as send_batches
 from saas.delivery import sending
 from saas.delivery.models import Delivery, Send
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.conftest import USING_POSTGRES, USING_REDIS
 from tests.smtp_sink import free_port
 

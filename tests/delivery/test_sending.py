@@ -17,8 +17,7 @@ from saas.delivery import sending
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import Delivery, Send
 from saas.mail import smtp_session
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.conftest import drain_jobs, login, post_form
 
 

@@ -27,8 +27,7 @@ from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import Delivery, Send
 from saas.mail import smtp_session
 from saas.mail.smtp_session import ConnectionLost
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.conftest import drain_jobs
 from tests.factories import Factories
 from tests.smtp_sink import free_port

@@ -16,8 +16,7 @@ from saas.delivery import sending
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import Delivery
 from saas.delivery.throttle import Throttle
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.smtp_sink import free_port
 
 TOLERANCE = 0.10

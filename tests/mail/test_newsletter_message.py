@@ -14,8 +14,7 @@ from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.delivery import sending
 from saas.mail.newsletter import Recipient
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.conftest import drain_jobs
 
 EXPECTED_HEADERS = {

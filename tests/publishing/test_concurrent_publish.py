@@ -9,8 +9,7 @@ import pytest
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.publishing import issues as issue_service
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.conftest import USING_POSTGRES
 
 pytestmark = pytest.mark.skipif(

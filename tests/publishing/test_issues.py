@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.publishing import issues as issue_service
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from tests.conftest import csrf_token, login, post_form
 
 BODY = "## Hello\n\n" + "A calm and steady sentence for readers. " * 120

@@ -11,8 +11,7 @@ from saas import create_app
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies import queries as reply_queries
 from saas.replies.posting import post_reply
 from tests.conftest import USING_POSTGRES

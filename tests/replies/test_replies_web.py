@@ -13,8 +13,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.page_cache import PublicPageCache
 from saas.core.tenancy import bound_to
-from saas.publishing.issue_models import Issue
-from saas.publishing.models import Publication
+from saas.publishing.models import Issue, Publication
 from saas.replies import posting as reply_service
 from tests.conftest import csrf_token
 from tests.reply_helpers import (  # noqa: F401  (fixtures)

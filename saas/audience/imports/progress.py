@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import update
 
-from saas.audience.csv_layouts import FORMAT_LABELS
-from saas.audience.import_models import IMPORT_DONE, IMPORT_FAILED, SubscriberImport
+from saas.audience.imports.layouts import FORMAT_LABELS
+from saas.audience.models import IMPORT_DONE, IMPORT_FAILED, SubscriberImport
 from saas.core.extensions import db
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
-from saas.audience.csv_records import Record
+from saas.audience.imports.records import Record
 from saas.audience.models import SOURCE_IMPORT, Subscriber, SubscriberEvent, SubscriberTag, Tag
 from saas.core.extensions import db
 from saas.publishing.models import Publication

@@ -14,13 +14,20 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from saas.audience import hooks
-from saas.audience.csv_formats import CsvFile
-from saas.audience.csv_records import Record
-from saas.audience.import_addresses import AddressCheck
-from saas.audience.import_models import IMPORT_DONE, IMPORT_RUNNING, SubscriberImport
-from saas.audience.import_progress import format_label, save_progress
-from saas.audience.import_sql import ChunkWriter, ImportChunk, copy_text
-from saas.audience.models import ACTIVE, PENDING, UNSUBSCRIBED, Subscriber
+from saas.audience.imports.addresses import AddressCheck
+from saas.audience.imports.bulk_insert import ChunkWriter, ImportChunk, copy_text
+from saas.audience.imports.formats import CsvFile
+from saas.audience.imports.progress import format_label, save_progress
+from saas.audience.imports.records import Record
+from saas.audience.models import (
+    ACTIVE,
+    IMPORT_DONE,
+    IMPORT_RUNNING,
+    PENDING,
+    UNSUBSCRIBED,
+    Subscriber,
+    SubscriberImport,
+)
 from saas.audience.subscribers import send_confirmation
 from saas.core.extensions import db
 from saas.core.model_base import utcnow

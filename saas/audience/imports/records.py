@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from saas.audience.csv_layouts import Layout
+from saas.audience.imports.layouts import Layout
 from saas.audience.models import ACTIVE, BOUNCED, COMPLAINED, PENDING, UNSUBSCRIBED
 
 NAME_MAX = 120  # longer names are shortened, not rejected

@@ -17,10 +17,11 @@ from flask import (
     url_for,
 )
 
-from saas.audience import exports, imports
-from saas.audience import import_progress as progress_service
 from saas.audience.blueprints import dashboard_bp
-from saas.audience.import_forms import ImportForm
+from saas.audience.imports import exports
+from saas.audience.imports import progress as progress_service
+from saas.audience.imports import uploads as imports
+from saas.audience.imports.forms import ImportForm
 from saas.audience.models import SUBSCRIBER_STATUSES
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to

@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from saas.audience.csv_layouts import Layout, detect_layout
-from saas.audience.csv_records import CONTROL_CHARACTERS, Record, parse_row
+from saas.audience.imports.layouts import Layout, detect_layout
+from saas.audience.imports.records import CONTROL_CHARACTERS, Record, parse_row
 
 _SAMPLE = 16_384
 _CONTENT = re.compile(r"[^ ,;\t\r\n]")  # the first character of the header row

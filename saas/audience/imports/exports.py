@@ -15,8 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select, text, tuple_
 
-from saas.audience.import_models import SubscriberImport
-from saas.audience.models import Subscriber, SubscriberTag, Tag
+from saas.audience.models import Subscriber, SubscriberImport, SubscriberTag, Tag
 from saas.core.extensions import db
 from saas.publishing.models import Publication
 

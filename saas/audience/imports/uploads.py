@@ -19,11 +19,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from saas.audience.csv_formats import CsvFileError, read_csv_file
-from saas.audience.csv_records import parse_tags
-from saas.audience.import_models import IMPORT_DONE, IMPORT_FAILED, SubscriberImport
-from saas.audience.import_progress import save_progress
-from saas.audience.import_run import ImportRun
+from saas.audience.imports.formats import CsvFileError, read_csv_file
+from saas.audience.imports.progress import save_progress
+from saas.audience.imports.records import parse_tags
+from saas.audience.imports.run import ImportRun
+from saas.audience.models import IMPORT_DONE, IMPORT_FAILED, SubscriberImport
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue

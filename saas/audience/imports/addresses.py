@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 
-from saas.audience.csv_records import Record
+from saas.audience.imports.records import Record
 
 # RFC 5322 dot-atom: every such ASCII local part is valid as written, so only the domain
 # needs email-validator's checks, and a list has far fewer domains than addresses.
