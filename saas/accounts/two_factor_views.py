@@ -30,7 +30,7 @@ def verify_login():
             login_user(user)
             return redirect(safe_next_url(next_url) or url_for("dashboard.publishing.home"))
         form.code.errors.append("That code is not valid. Try the current one, or a recovery code.")
-    return render_template("auth/verify_login.html", form=form), 422 if form.errors else 200
+    return render_template("accounts/verify_login.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/account/security", methods=["GET", "POST"])
@@ -57,7 +57,7 @@ def security():
         session[SETUP_KEY] = secret
     errors = enable_form.errors or disable_form.errors
     return render_template(
-        "auth/security.html",
+        "accounts/security.html",
         enable_form=enable_form,
         disable_form=disable_form,
         secret=secret,

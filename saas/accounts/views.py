@@ -22,8 +22,8 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         accounts.sign_up(form.name.data, form.email.data, form.password.data)
-        return render_template("auth/check_email.html", email=form.email.data, purpose="signup")
-    return render_template("auth/signup.html", form=form), 422 if form.errors else 200
+        return render_template("accounts/check_email.html", email=form.email.data, purpose="signup")
+    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/signup/confirm/<token>")
@@ -31,7 +31,7 @@ def confirm_account(token: str):
     try:
         user = accounts.confirm_account(token)
     except InvalidToken:
-        return render_template("auth/link_invalid.html"), 400
+        return render_template("accounts/link_invalid.html"), 400
     login_user(user)
     flash("Your email is confirmed. Welcome to Tend.", "success")
     return redirect(url_for("dashboard.publishing.home"))
@@ -55,7 +55,7 @@ def login():
                 safe_next_url(request.args.get("next")) or url_for("dashboard.publishing.home")
             )
         form.password.errors.append("That email and password do not match a confirmed account.")
-    return render_template("auth/login.html", form=form), 422 if form.errors else 200
+    return render_template("accounts/login.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/logout", methods=["POST"])
@@ -71,8 +71,8 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        return render_template("auth/check_email.html", email=form.email.data, purpose="reset")
-    return render_template("auth/forgot.html", form=form), 422 if form.errors else 200
+        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+    return render_template("accounts/forgot.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -81,11 +81,11 @@ def reset_password(token: str):
     try:
         accounts.user_for_reset_token(token)
     except InvalidToken:
-        return render_template("auth/link_invalid.html"), 400
+        return render_template("accounts/link_invalid.html"), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = accounts.reset_password(token, form.password.data)
         login_user(user)
         flash("Your password is changed.", "success")
         return redirect(url_for("dashboard.publishing.home"))
-    return render_template("auth/reset.html", form=form), 422 if form.errors else 200
+    return render_template("accounts/reset.html", form=form), 422 if form.errors else 200

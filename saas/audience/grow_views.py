@@ -19,7 +19,7 @@ def grow():
         f'<script src="{script_url}" async></script>'
     )
     return render_template(
-        "dashboard/grow.html",
+        "audience/grow.html",
         subscribe_url=absolute_public_url(publication, "public.audience.subscribe"),
         frame_url=frame_url,
         snippet=snippet,

@@ -63,11 +63,11 @@ def request_reader_link(issue_slug: str):
     context = {"publication": g.publication, "issue": issue, "form": form}
     if request.method == "POST":
         if not form.validate():
-            return render_template("public/reader_link_request.html", **context), 422
+            return render_template("audience/reader_link_request.html", **context), 422
         if not form.is_bot:
             reader_auth.request_link(g.publication, form.email.data, issue)
-        return render_template("public/reader_check_email.html", **context)
-    return render_template("public/reader_link_request.html", **context)
+        return render_template("audience/reader_check_email.html", **context)
+    return render_template("audience/reader_link_request.html", **context)
 
 
 @public_bp.route("/reader/sign-in/<token>", methods=["GET", "POST"])
@@ -83,7 +83,7 @@ def reader_sign_in(token: str):
         abort(404)
     except InvalidToken:
         return _private(
-            (render_template("public/reader_link_invalid.html", publication=g.publication), 400)
+            (render_template("audience/reader_link_invalid.html", publication=g.publication), 400)
         )
     issue = db.session.get(Issue, link.issue_id) if link.issue_id else None
     issue = issue if issue is not None and issue.is_published else None
@@ -100,7 +100,7 @@ def reader_sign_in(token: str):
         return redirect(target, 303)
     return _private(
         render_template(
-            "public/reader_sign_in.html",
+            "audience/reader_sign_in.html",
             publication=g.publication,
             subscriber=link.subscriber,
             issue=issue,

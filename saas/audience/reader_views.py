@@ -43,7 +43,7 @@ def _handle_subscribe(template: str, source: str):
 @_per_ip
 @_per_address
 def subscribe():
-    return _handle_subscribe("public/subscribe.html", SOURCE_FORM)
+    return _handle_subscribe("audience/subscribe.html", SOURCE_FORM)
 
 
 @public_bp.route("/embed/subscribe", methods=["GET", "POST"])
@@ -51,7 +51,7 @@ def subscribe():
 @_per_ip
 @_per_address
 def embed_subscribe():
-    response = make_response(_handle_subscribe("public/embed_subscribe.html", SOURCE_EMBED))
+    response = make_response(_handle_subscribe("audience/embed_subscribe.html", SOURCE_EMBED))
     # The one page other sites may frame.
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -67,9 +67,9 @@ def confirm_subscription(token: str):
     except subscribers.WrongPublication:
         abort(404)
     except InvalidToken:
-        return render_template("public/link_invalid.html", publication=g.publication), 400
+        return render_template("audience/link_invalid.html", publication=g.publication), 400
     return render_template(
-        "public/confirmed.html", publication=g.publication, subscriber=subscriber
+        "audience/confirmed.html", publication=g.publication, subscriber=subscriber
     )
 
 
@@ -87,5 +87,5 @@ def unsubscribe(token: str):
             else "unsubscribe page"
         )
         subscribers.unsubscribe(g.publication, ids[1], how)
-        return render_template("public/unsubscribed.html", publication=g.publication)
-    return render_template("public/unsubscribe.html", publication=g.publication, token=token)
+        return render_template("audience/unsubscribed.html", publication=g.publication)
+    return render_template("audience/unsubscribe.html", publication=g.publication, token=token)

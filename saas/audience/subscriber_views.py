@@ -40,7 +40,7 @@ def subscribers_list():
         before=request.args.get("before"),
     )
     return render_template(
-        "dashboard/subscribers.html",
+        "audience/subscribers.html",
         page=page,
         counts=subscriber_queries.status_counts(g.publication),
         all_tags=subscriber_queries.all_tags(g.publication),
@@ -74,7 +74,7 @@ def add_subscriber():
             return redirect(
                 url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id)
             )
-    return render_template("dashboard/subscriber_new.html", form=form), (
+    return render_template("audience/subscriber_new.html", form=form), (
         422 if form.errors else 200
     )
 
@@ -83,7 +83,7 @@ def add_subscriber():
 def subscriber_detail(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     return render_template(
-        "dashboard/subscriber_detail.html",
+        "audience/subscriber_detail.html",
         subscriber=subscriber,
         history=subscriber_queries.history(g.publication, subscriber),
         tag_form=TagForm(),

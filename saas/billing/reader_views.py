@@ -117,7 +117,7 @@ def paid_access(token: str):
     except WrongPublication:
         abort(404)
     except InvalidToken:
-        return render_template("public/link_invalid.html", publication=g.publication), 400
+        return render_template("audience/link_invalid.html", publication=g.publication), 400
     if reader_billing.standing(g.publication, link.subscriber_id).subscription is None:
         abort(404)
     reader_session.sign_in(g.publication, link.subscriber_id)

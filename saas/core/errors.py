@@ -24,7 +24,7 @@ def _render(status: int, title: str, detail: str):
     if _wants_json():
         return jsonify(error=title, detail=detail), status
     template = (
-        "public/error.html"
+        "publishing/error.html"
         if g.get("publication") and "public" in request.blueprints
         else ("error.html")
     )

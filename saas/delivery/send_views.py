@@ -92,7 +92,7 @@ def schedule_send(issue_id: int):
 
 @dashboard_bp.route("/<pub_slug>/sends")
 def sends():
-    return render_template("dashboard/sends.html", sends=sending.list_sends(g.publication))
+    return render_template("delivery/sends.html", sends=sending.list_sends(g.publication))
 
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>")
@@ -103,7 +103,7 @@ def send_status(send_id: int):
     search = request.args.get("q", "").strip()[:254]
     after = request.args.get("after", 0, type=int)
     return render_template(
-        "dashboard/send.html",
+        "delivery/send.html",
         send=send,
         issue=issue_service.get_issue(g.publication, send.issue_id),
         progress=sending.progress(g.publication, send),

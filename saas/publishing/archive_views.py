@@ -20,7 +20,7 @@ def _page_number() -> int:
 def home():
     publication = g.publication
     latest = issue_service.latest_published(publication, LATEST_ON_HOME)
-    return render_template("public/home.html", publication=publication, latest=latest)
+    return render_template("publishing/home.html", publication=publication, latest=latest)
 
 
 @public_bp.route("/archive")
@@ -28,7 +28,7 @@ def archive():
     page = issue_service.published_page(
         g.publication, _page_number(), current_app.config["ARCHIVE_PAGE_SIZE"]
     )
-    return render_template("public/archive.html", publication=g.publication, page=page)
+    return render_template("publishing/archive.html", publication=g.publication, page=page)
 
 
 @public_bp.route("/issues/<issue_slug>")
@@ -38,7 +38,7 @@ def issue(issue_slug: str):
         abort(404)
     previous, following = issue_service.neighbours(g.publication, found)
     return render_template(
-        "public/issue.html",
+        "publishing/issue.html",
         publication=g.publication,
         issue=found,
         previous=previous,
@@ -56,23 +56,23 @@ def _xml(template: str, mimetype: str, **context):
 @public_bp.route("/feed.xml")
 def rss_feed():
     latest = issue_service.latest_published(g.publication, FEED_SIZE)
-    return _xml("public/rss.xml", "application/rss+xml", issues=latest)
+    return _xml("publishing/rss.xml", "application/rss+xml", issues=latest)
 
 
 @public_bp.route("/atom.xml")
 def atom_feed():
     latest = issue_service.latest_published(g.publication, FEED_SIZE)
-    return _xml("public/atom.xml", "application/atom+xml", issues=latest)
+    return _xml("publishing/atom.xml", "application/atom+xml", issues=latest)
 
 
 @public_bp.route("/sitemap.xml")
 def sitemap():
     every = issue_service.latest_published(g.publication, 50_000)
-    return _xml("public/sitemap.xml", "application/xml", issues=every)
+    return _xml("publishing/sitemap.xml", "application/xml", issues=every)
 
 
 @public_bp.route("/robots.txt")
 def robots():
-    response = make_response(render_template("public/robots.txt", publication=g.publication))
+    response = make_response(render_template("publishing/robots.txt", publication=g.publication))
     response.mimetype = "text/plain"
     return response

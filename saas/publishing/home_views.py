@@ -15,7 +15,7 @@ def home():
     mine = publications.publications_for(current_user)
     if len(mine) == 1:
         return redirect(url_for("dashboard.publishing.issues", pub_slug=mine[0][0].slug))
-    return render_template("dashboard/home.html", publications=mine)
+    return render_template("publishing/publications.html", publications=mine)
 
 
 @dashboard_bp.route("/new", methods=["GET", "POST"])
@@ -43,7 +43,7 @@ def new_publication():
                 flash(f"{publication.name} is ready. Write your first issue.", "success")
                 return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
     refused = plan_limit is not None and request.method == "POST"
-    return render_template("dashboard/new_publication.html", form=form, plan_limit=plan_limit), (
+    return render_template("publishing/new_publication.html", form=form, plan_limit=plan_limit), (
         403 if refused else 422 if form.errors else 200
     )
 

@@ -37,7 +37,7 @@ def issues():
     filters.validate()
     status = filters.status.data if filters.status.data in STATUSES else None
     return render_template(
-        "dashboard/issues.html",
+        "publishing/issues.html",
         filters=filters,
         issues=issue_service.list_issues(g.publication, status=status, search=filters.q.data),
         counts=issue_service.status_counts(g.publication),
@@ -56,7 +56,7 @@ def new_issue():
         else:
             flash("Draft saved.", "success")
             return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
-    return render_template("dashboard/editor.html", form=form, issue=None), (
+    return render_template("publishing/editor.html", form=form, issue=None), (
         422 if form.errors else 200
     )
 
@@ -79,7 +79,7 @@ def edit_issue(issue_id: int):
                 flash("Saved.", "success")
             return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
     return render_template(
-        "dashboard/editor.html", form=form, issue=issue, schedule_form=ScheduleForm()
+        "publishing/editor.html", form=form, issue=issue, schedule_form=ScheduleForm()
     ), (422 if form.errors else 200)
 
 
@@ -128,7 +128,7 @@ def delete_issue(issue_id: int):
 def preview_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     return render_template(
-        "public/issue.html",
+        "publishing/issue.html",
         publication=g.publication,
         issue=issue,
         preview=True,

@@ -41,5 +41,5 @@ def stop_if_suspended():
     """A suspended publication shows a neutral notice on every public page and form."""
     publication = g.get("publication")
     if publication is not None and publication.is_suspended:
-        return render_template("public/unavailable.html"), 503
+        return render_template("publishing/unavailable.html"), 503
     return None

@@ -14,7 +14,7 @@ def _render_settings(form: PublicationSettingsForm, plan_limit: str | None = Non
     """The settings page, with the custom domain's DNS records and verification state."""
     publication = g.publication
     return render_template(
-        "dashboard/settings.html",
+        "publishing/settings.html",
         form=form,
         plan_limit=plan_limit,
         domain_records=custom_domains.dns_records(publication),

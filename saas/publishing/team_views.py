@@ -24,7 +24,7 @@ def team():
         flash(f"Invitation sent to {form.email.data}.", "success")
         return redirect(url_for("dashboard.publishing.team"))
     return render_template(
-        "dashboard/team.html",
+        "publishing/team.html",
         form=form,
         members=team_service.members_of(g.publication),
         invitations=team_service.pending_invitations(g.publication),
@@ -55,12 +55,12 @@ def accept_invitation(token: str):
     try:
         invitation = team_service.invitation_from_token(token)
     except InvalidToken:
-        return render_template("auth/link_invalid.html"), 400
+        return render_template("accounts/link_invalid.html"), 400
     if request.method == "POST":
         try:
             publication = team_service.accept_invitation(token, current_user)
         except InvalidToken:
-            return render_template("auth/link_invalid.html", wrong_account=True), 400
+            return render_template("accounts/link_invalid.html", wrong_account=True), 400
         flash(f"You can now edit {publication.name}.", "success")
         return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
-    return render_template("auth/accept_invitation.html", invitation=invitation)
+    return render_template("publishing/accept_invitation.html", invitation=invitation)

@@ -65,7 +65,7 @@ def inbox():
         "unread": "y" if chosen.unread else "",
     }
     return render_template(
-        "dashboard/inbox.html",
+        "replies/inbox.html",
         filters=filters,
         chosen=chosen,
         page=page,
@@ -90,7 +90,7 @@ def inbox_reader(subscriber_id: int):
     reply_moderation.mark_conversation_read(publication, subscriber.id)
     standing = standing_of(publication, subscriber.id)
     return render_template(
-        "dashboard/inbox_reader.html",
+        "replies/inbox_reader.html",
         subscriber=subscriber,
         conversation=talk,
         unread=unread,

@@ -187,7 +187,7 @@ def edit_reply(reply_id: int):
             return _back_to(issue, f"reply-{reply.id}", reply)
     status = 422 if request.method == "POST" else 200
     return render_template(
-        "public/reply_edit.html",
+        "replies/reply_edit.html",
         publication=g.publication,
         issue=issue,
         reply=reply,
@@ -224,7 +224,7 @@ def answer_emails():
         wanted = request.form.get("wanted") == "1"
         reply_notices.set_answer_emails(g.publication, reader.id, wanted)
     return render_template(
-        "public/answer_emails.html",
+        "replies/answer_emails.html",
         publication=g.publication,
         token=request.args.get("t", ""),
         wanted=reply_notices.wants_answer_emails(g.publication, reader.id),

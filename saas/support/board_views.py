@@ -54,7 +54,7 @@ def support_board():
     require_support_access()
     columns = support_queries.board(g.publication)
     return render_template(
-        "dashboard/support_board.html",
+        "support/board.html",
         columns=columns,
         counts=support_pipeline.stage_counts(g.publication),
         labels=support_pipeline.STAGE_LABELS,
@@ -81,7 +81,7 @@ def support_list():
         q=filters.search,
     )
     return render_template(
-        "dashboard/support_list.html",
+        "support/list.html",
         form=form,
         filters=filters,
         found=found,

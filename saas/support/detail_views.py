@@ -42,7 +42,7 @@ def support_detail(request_id: int, note_form=None, answer_form=None, status: in
         else None
     )
     return render_template(
-        "dashboard/support_detail.html",
+        "support/detail.html",
         req=support_request,
         events=events,
         authors=support_pipeline.authors(events),

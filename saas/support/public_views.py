@@ -39,7 +39,7 @@ def _rate_limited(limit):
     definition = support_forms.get_form(g.publication)
     response = make_response(
         render_template(
-            "public/support_limited.html" if not embed else "public/embed_support.html",
+            "support/support_limited.html" if not embed else "support/embed_support.html",
             publication=g.publication,
             definition=definition,
             limited=True,
@@ -133,14 +133,14 @@ def _framable(response):
 @_per_ip
 @_per_address
 def support():
-    return _handle("public/support.html", CHANNEL_PAGE, "public.support.support_sent")
+    return _handle("support/support.html", CHANNEL_PAGE, "public.support.support_sent")
 
 
 @public_bp.route("/support/sent")
 def support_sent():
     definition = support_forms.get_form(g.publication)
     return render_template(
-        "public/support_sent.html",
+        "support/support_sent.html",
         publication=g.publication,
         definition=definition,
         home_url=public_url("public.publishing.home", pub_slug=g.publication.slug),
@@ -153,7 +153,7 @@ def support_sent():
 @_per_address
 def embed_support():
     return _framable(
-        _handle("public/embed_support.html", CHANNEL_EMBED, "public.support.embed_support_sent")
+        _handle("support/embed_support.html", CHANNEL_EMBED, "public.support.embed_support_sent")
     )
 
 
@@ -162,7 +162,7 @@ def embed_support_sent():
     definition = support_forms.get_form(g.publication)
     return _framable(
         render_template(
-            "public/embed_support.html",
+            "support/embed_support.html",
             publication=g.publication,
             definition=definition,
             form=None,

@@ -78,7 +78,7 @@ def support_settings():
             form.questions.append_entry()
     frame_url, snippet = _snippet(g.publication)
     return render_template(
-        "dashboard/support_settings.html",
+        "support/settings.html",
         form=form,
         support_page=absolute_public_url(g.publication, "public.support.support"),
         frame_url=frame_url,

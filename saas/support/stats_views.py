@@ -17,7 +17,7 @@ def support_stats_page():
     weekly = support_stats.per_week(g.publication)
     by_issue = support_stats.per_issue(g.publication)
     return render_template(
-        "dashboard/support_stats.html",
+        "support/stats.html",
         weekly=(bar_chart(weekly), row_chart(weekly)),
         by_issue=(bar_chart(by_issue), row_chart(by_issue)),
         counts=support_pipeline.stage_counts(g.publication),

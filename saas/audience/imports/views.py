@@ -81,7 +81,7 @@ def import_subscribers():
         else:
             return redirect(url_for("dashboard.audience.import_status", import_id=import_.id), 303)
     return render_template(
-        "dashboard/import.html",
+        "audience/import.html",
         form=form,
         recent=imports.recent_imports(g.publication),
         max_mb=current_app.config["IMPORT_MAX_BYTES"] / 1_048_576,
@@ -96,7 +96,7 @@ def import_status(import_id: int):
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
     start = (page - 1) * REJECTIONS_PER_PAGE
     return render_template(
-        "dashboard/import_status.html",
+        "audience/import_status.html",
         import_=import_,
         progress=progress_service.progress(import_),
         format_label=progress_service.format_label(import_),
