@@ -189,7 +189,7 @@ def seed(app, readers: int) -> tuple[int, int]:
 
 def bare_smtplib(app, sink: Sink, publication_id: int, issue_id: int, n: int) -> float:
     """N messages, personalised beforehand, over one connection; returns emails/s."""
-    from saas.billing.paid_mail import issue_message
+    from saas.billing.paid.issue_mail import issue_message
     from saas.core.extensions import db
     from saas.core.tenancy import bound_to
     from saas.mail.newsletter import Recipient

@@ -16,8 +16,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from saas.billing import paid_tiers
 from saas.billing.models import ConnectedAccount, PaidTier
+from saas.billing.paid import tiers as paid_tiers
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.publishing.models import Publication

@@ -212,7 +212,7 @@ def cancel_erased_reader_subscription(
     """Cancel at Stripe, now, a subscription whose reader was erased; raises so RQ retries."""
 
     def go() -> bool:
-        from saas.billing.reader_erasure import cancel_subscription
+        from saas.billing.paid.reader_erasure import cancel_subscription
         from saas.core.tenancy import bound_to
 
         with bound_to(publication_id):  # names the tenant in error reports

@@ -74,9 +74,7 @@ def add_subscriber():
             return redirect(
                 url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id)
             )
-    return render_template("audience/subscriber_new.html", form=form), (
-        422 if form.errors else 200
-    )
+    return render_template("audience/subscriber_new.html", form=form), (422 if form.errors else 200)
 
 
 @dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>")

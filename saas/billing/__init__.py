@@ -1,11 +1,12 @@
 """Billing: the practitioner's plan, its limits, paid tiers and readers paying, on Stripe.
 
 Models: PlanSubscription, StripeEvent, ConnectedAccount, PaidTier, ReaderSubscription,
-SubscriberHold (models). Services: plans, limits (publications, custom domains, readers, the
-waiting list), plan_billing, connect_accounts, paid_tiers, reader_billing, reader_sync,
-reader_access, reader_erasure, paywall, paid_mail, stripe_api, stripe_webhooks,
-subscription_state, event_retention, mail. Routes: `/billing` (plan pages, Stripe's webhook),
-paid tiers in the dashboard, readers paying on the public pages.
+SubscriberHold (models). The practitioner's plan: plans, limits (publications, custom
+domains, readers, the waiting list), plan_billing (Checkout and the portal), mail, plan_views
+(`/billing`). Stripe: stripe_api, stripe_webhooks (`POST /billing/webhook`),
+subscription_state, event_retention. Readers paying a publication: paid/ (Connect, tiers,
+checkout, access, the paywall, the paid issue's email, their erasure; dashboard and public
+routes).
 
 Below delivery on purpose: a send asks billing which readers get the whole of a paid issue.
 Reacts to lower features through their hooks (a reader confirmed, imported or erased; a
@@ -22,18 +23,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Routes, template helpers, CSP for Stripe's pages, hooks and periodic retention."""
-    from saas.billing import (  # noqa: F401  (register routes)
-        csp,
-        hooks,
-        plan_views,
-        reader_views,
-        templating,
-        tier_views,
-        webhook,
-    )
+    from saas.billing import csp, hooks, plan_views, templating, webhook  # noqa: F401  (routes)
     from saas.billing import limits as billing_limits
     from saas.billing.blueprints import platform_bp
     from saas.billing.event_retention import purge_processed
+    from saas.billing.paid import reader_views, tier_views  # noqa: F401  (routes)
     from saas.core import periodic
 
     app.register_blueprint(platform_bp)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from saas.audience import hooks as audience_hooks
 from saas.billing import limits as billing_limits
-from saas.billing import reader_erasure
+from saas.billing.paid import reader_erasure
 from saas.publishing import hooks as publishing_hooks
 
 

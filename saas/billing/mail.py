@@ -1,4 +1,4 @@
-"""Transactional mail about money: failed renewals, the waiting list, paid readers' welcome.
+"""Transactional mail about the practitioner's plan: a failed renewal, the waiting list.
 
 Each function renders its message now (saas.mail.compose) and queues it on the `mail` queue.
 """
@@ -8,11 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from saas.accounts.models import User
-from saas.audience.models import Subscriber
 from saas.billing.plans import Plan, Standing
-from saas.billing.reader_access import ACCESS_LINK_HOURS, access_url
 from saas.core.extensions import db
-from saas.core.links import absolute_public_url, external_url
+from saas.core.links import external_url
 from saas.mail.compose import compose
 from saas.mail.mailer import queue_email
 from saas.publishing.models import Publication
@@ -56,54 +54,4 @@ def plan_waiting_list(publication: Publication, owner_id: int | None, plan: Plan
             limit=plan.max_subscribers or 0,
             plan_url=external_url("billing.plan"),
         )
-    )
-
-
-def _reader_mail(template: str, publication: Publication, subscriber: Subscriber, **extra) -> None:
-    queue_email(
-        compose(
-            template,
-            to=subscriber.email,
-            to_name=subscriber.name,
-            from_name=publication.author_name or publication.name,
-            publication=publication,
-            name=subscriber.name,
-            **extra,
-        )
-    )
-
-
-def paid_welcome(publication: Publication, subscriber: Subscriber, tier_name: str) -> None:
-    """Thank a new paid reader, with a link that signs them in on the web."""
-    _reader_mail(
-        "paid_welcome",
-        publication,
-        subscriber,
-        tier_name=tier_name,
-        access_url=access_url(publication, subscriber.id, "archive"),
-        account_url=absolute_public_url(publication, "public.billing.paid_account"),
-    )
-
-
-def paid_payment_failed(
-    publication: Publication, subscriber: Subscriber, grace_until: datetime | None
-) -> None:
-    """Tell a paid reader their renewal failed; the link leads to their account page."""
-    _reader_mail(
-        "paid_payment_failed",
-        publication,
-        subscriber,
-        grace_until=_date(grace_until),
-        access_url=access_url(publication, subscriber.id),
-    )
-
-
-def paid_sign_in(publication: Publication, subscriber: Subscriber, next_page: str) -> None:
-    """The sign-in link a paid reader asked for on the web."""
-    _reader_mail(
-        "paid_sign_in",
-        publication,
-        subscriber,
-        hours=ACCESS_LINK_HOURS,
-        access_url=access_url(publication, subscriber.id, next_page),
     )

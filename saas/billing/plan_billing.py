@@ -23,7 +23,7 @@ from saas.billing import mail as billing_mail
 from saas.billing import plans as billing_plans
 from saas.billing import subscription_state
 from saas.billing.models import PlanSubscription
-from saas.billing.paid_tiers import price_label
+from saas.billing.paid.tiers import price_label
 from saas.billing.plans import Standing
 from saas.billing.stripe_api import client, field, object_id, price_of
 from saas.core.extensions import db

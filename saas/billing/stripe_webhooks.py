@@ -21,8 +21,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from saas.billing import connect_accounts, plan_billing, reader_sync
+from saas.billing import plan_billing
 from saas.billing.models import StripeEvent
+from saas.billing.paid import connect_accounts, reader_sync
 from saas.billing.stripe_api import field, object_id, subscription_of_invoice, timestamp
 from saas.core.extensions import db
 from saas.core.model_base import utcnow

@@ -14,11 +14,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from saas.audience import reader_session
-from saas.billing import connect_accounts, paid_tiers, paywall, reader_billing, stripe_api
 from saas.billing import limits as billing_limits
 from saas.billing import plans as billing_plans
+from saas.billing import stripe_api
 from saas.billing.models import PaidTier
-from saas.billing.reader_billing import ReaderStanding
+from saas.billing.paid import connect_accounts, paywall, reader_billing
+from saas.billing.paid import tiers as paid_tiers
+from saas.billing.paid.reader_billing import ReaderStanding
 from saas.core.extensions import db
 from saas.publishing.models import Issue, Membership, Publication
 

@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from saas.audience.models import ACTIVE, Subscriber
 from saas.audience.models import BOUNCED as SUBSCRIBER_BOUNCED
 from saas.audience.subscribers import record_event
-from saas.billing import paid_mail
+from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import UTCDateTime, utcnow
 from saas.delivery import batch_sql as send_sql

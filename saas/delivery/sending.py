@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from saas.accounts.models import User
 from saas.audience.models import ACTIVE, Subscriber
-from saas.billing import paid_mail
+from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_at

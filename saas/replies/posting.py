@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from saas.audience.models import ACTIVE, Subscriber
-from saas.billing import paywall, reader_billing
+from saas.billing.paid import paywall, reader_billing
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.publishing.models import Issue, Publication

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from saas.audience.models import Subscriber, SubscriberEvent
 from saas.billing.models import ReaderSubscription
-from saas.billing.reader_erasure import CANCEL_JOB, ERASED_COMMENT, cancel_job_id
+from saas.billing.paid.reader_erasure import CANCEL_JOB, ERASED_COMMENT, cancel_job_id
 from saas.core.extensions import db
 from saas.core.queue import get_connection
 from saas.core.tenancy import bound_to, cross_tenant

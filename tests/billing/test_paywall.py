@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from saas.billing.paywall import has_break, preview_markdown, split_markdown
+from saas.billing.paid.paywall import has_break, preview_markdown, split_markdown
 from tests.stripe_standin import decode_form
 
 

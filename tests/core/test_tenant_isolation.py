@@ -114,7 +114,7 @@ def two_tenants(app, factories, mailbox, client):
     # Alpha sells a paid tier, and its reader holds a paid-access link.
     tier_a = factories.paid_tier(pub_a, "Alpha tier")
     with app.app_context():
-        from saas.billing.reader_access import access_url
+        from saas.billing.paid.reader_access import access_url
 
         paid_access_token = access_url(pub_a, reader_a.id).rsplit("/", 1)[1]
     # A value per argument, or per endpoint where one argument means different things.

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from saas.audience import reader_links
 from saas.audience.models import Subscriber
-from saas.billing.paid_mail import issue_message
+from saas.billing.paid.issue_mail import issue_message
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.delivery import sending

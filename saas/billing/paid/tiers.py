@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from saas.billing import connect_accounts
 from saas.billing.models import INTERVAL_MONTH, INTERVAL_YEAR, PaidTier
+from saas.billing.paid import connect_accounts
 from saas.billing.stripe_api import client, on_account
 from saas.core.extensions import db
 from saas.core.model_base import utcnow

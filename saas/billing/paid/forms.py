@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from saas.billing.paid_tiers import CURRENCIES
+from saas.billing.paid.tiers import CURRENCIES
 from saas.core.validators import EmailAddress
 
 

@@ -6,11 +6,12 @@ import stripe
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from saas.billing import connect_accounts, reader_billing, stripe_api
-from saas.billing import paid_tiers as tier_service
+from saas.billing import stripe_api
 from saas.billing.blueprints import dashboard_bp
-from saas.billing.forms import TierForm
-from saas.billing.paywall import MARKER
+from saas.billing.paid import connect_accounts, reader_billing
+from saas.billing.paid import tiers as tier_service
+from saas.billing.paid.forms import TierForm
+from saas.billing.paid.paywall import MARKER
 from saas.publishing.dashboard_parent import require_owner
 
 STRIPE_DOWN = "Stripe could not be reached just now. Please try again in a moment."

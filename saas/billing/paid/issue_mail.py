@@ -10,7 +10,7 @@ whole to all.
 from __future__ import annotations
 
 from saas.audience.reader_links import IssueLinks
-from saas.billing import paywall, reader_billing
+from saas.billing.paid import paywall, reader_billing
 from saas.mail.newsletter import IssueMessage, MessageParts
 from saas.publishing.models import Issue, Publication
 

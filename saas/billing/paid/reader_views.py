@@ -11,10 +11,11 @@ import stripe
 from flask import abort, flash, g, redirect, render_template, request
 
 from saas.audience import reader_session
-from saas.billing import reader_billing, stripe_api
+from saas.billing import stripe_api
 from saas.billing.blueprints import public_bp
-from saas.billing.forms import ReaderEmailForm, UpgradeForm
-from saas.billing.reader_access import ACCOUNT, WrongPublication, read_access_token
+from saas.billing.paid import reader_billing
+from saas.billing.paid.forms import ReaderEmailForm, UpgradeForm
+from saas.billing.paid.reader_access import ACCOUNT, WrongPublication, read_access_token
 from saas.core.extensions import csrf, limiter
 from saas.core.tokens import InvalidToken
 from saas.core.urls import public_url

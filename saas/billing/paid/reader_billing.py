@@ -3,7 +3,7 @@
 A reader identifies by email. Checkout runs on the publication's connected account (a direct
 charge, with the platform's application fee when PLATFORM_FEE_PERCENT is set); its
 subscription carries the publication, tier and address in metadata. Access follows the
-reader's ReaderSubscription rows, which only saas.billing.reader_sync writes.
+reader's ReaderSubscription rows, which only saas.billing.paid.reader_sync writes.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from sqlalchemy import func, select
 
 from saas.audience.models import Subscriber
 from saas.audience.subscribers import find_by_email
-from saas.billing import connect_accounts, paid_tiers, reader_sync
-from saas.billing import mail as billing_mail
 from saas.billing.models import (
     GRACE_STATUSES,
     INTERVALS,
@@ -25,6 +23,8 @@ from saas.billing.models import (
     PaidTier,
     ReaderSubscription,
 )
+from saas.billing.paid import connect_accounts, reader_mail, reader_sync
+from saas.billing.paid import tiers as paid_tiers
 from saas.billing.stripe_api import client, field, object_id, on_account, timestamp
 from saas.billing.subscription_state import gives_access, grace_ends
 from saas.core.extensions import db
@@ -244,5 +244,5 @@ def request_sign_in(publication: Publication, email: str, next_page: str) -> boo
     )
     if not has_subscription:
         return False
-    billing_mail.paid_sign_in(publication, subscriber, next_page)
+    reader_mail.paid_sign_in(publication, subscriber, next_page)
     return True

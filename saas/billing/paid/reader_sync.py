@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 
 from saas.audience.models import ACTIVE, PENDING, UNSUBSCRIBED, Subscriber
 from saas.audience.subscribers import find_by_email, record_event
-from saas.billing import mail as billing_mail
-from saas.billing import reader_erasure as paid_reader_erasure
 from saas.billing import subscription_state
 from saas.billing.models import ConnectedAccount, PaidTier, ReaderSubscription, SubscriberHold
+from saas.billing.paid import reader_erasure as paid_reader_erasure
+from saas.billing.paid import reader_mail
 from saas.billing.stripe_api import client, field, object_id, on_account, price_of
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
@@ -121,10 +121,10 @@ def _sync(account_id: str, subscription_id: str, email_hint: str, expected: int 
             record_event(subscriber, "paid_ended", f"Stripe status: {row.status}")
         db.session.commit()
         if change.started:
-            billing_mail.paid_welcome(publication, subscriber, owner.tier_name)
+            reader_mail.paid_welcome(publication, subscriber, owner.tier_name)
         if change.newly_failed:
             until = subscription_state.grace_ends(row)
-            billing_mail.paid_payment_failed(publication, subscriber, until)
+            reader_mail.paid_payment_failed(publication, subscriber, until)
     return True
 
 
