@@ -1,23 +1,16 @@
-"""Billing routes: plan pages under `/billing` and Stripe's webhook,
-paid tiers in the dashboard, readers paying.
+"""Billing routes: `/billing` and Stripe's webhook, paid tiers, readers paying.
 
-Each blueprint nests into a parent that owns tenancy (saas.publishing.dashboard_parent:
-membership check, binds the publication; saas.publishing.public_parent: slug or custom
-domain), so no route here resolves a publication by itself.
+Dashboard and public blueprints nest into publishing's tenancy parents, so no route here
+resolves a publication by itself.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint
 
-from saas.publishing.dashboard_parent import bp as dashboard_parent
-from saas.publishing.public_parent import bp as public_parent
+from saas.publishing import dashboard_parent, public_parent
 
 # Platform-level pages under `/billing`: the account's plan, and Stripe's webhook.
 platform_bp = Blueprint("billing", __name__, url_prefix="/billing")
-
-dashboard_bp = Blueprint("billing", __name__)
-dashboard_parent.register_blueprint(dashboard_bp)
-
-public_bp = Blueprint("billing", __name__)
-public_parent.register_blueprint(public_bp)
+dashboard_bp = dashboard_parent.nest("billing", __name__)
+public_bp = public_parent.nest("billing", __name__)

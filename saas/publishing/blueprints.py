@@ -1,20 +1,12 @@
-"""Publishing's routes: the practitioner's publications, settings, team and issues,
-and the archive readers browse.
+"""Publishing's routes: publications, settings, team and issues; the archive readers browse.
 
-Each blueprint nests into a parent that owns tenancy (saas.publishing.dashboard_parent:
-membership check, binds the publication; saas.publishing.public_parent: slug or custom
-domain), so no route here resolves a publication by itself.
+Dashboard and public blueprints nest into publishing's tenancy parents, so no route here
+resolves a publication by itself.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from saas.publishing import dashboard_parent, public_parent
 
-from saas.publishing.dashboard_parent import bp as dashboard_parent
-from saas.publishing.public_parent import bp as public_parent
-
-dashboard_bp = Blueprint("publishing", __name__)
-dashboard_parent.register_blueprint(dashboard_bp)
-
-public_bp = Blueprint("publishing", __name__)
-public_parent.register_blueprint(public_bp)
+dashboard_bp = dashboard_parent.nest("publishing", __name__)
+public_bp = public_parent.nest("publishing", __name__)

@@ -71,3 +71,10 @@ def is_owner() -> bool:
 @bp.context_processor
 def inject_publication() -> dict:
     return {"publication": g.get("publication"), "is_owner": is_owner()}
+
+
+def nest(name: str, import_name: str) -> Blueprint:
+    """A feature's blueprint for `/dashboard/<pub_slug>/...`, under this parent's binding."""
+    child = Blueprint(name, import_name)
+    bp.register_blueprint(child)
+    return child

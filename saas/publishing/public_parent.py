@@ -43,3 +43,10 @@ def stop_if_suspended():
     if publication is not None and publication.is_suspended:
         return render_template("publishing/unavailable.html"), 503
     return None
+
+
+def nest(name: str, import_name: str) -> Blueprint:
+    """A feature's blueprint for `/p/<pub_slug>/...`, under this parent's tenant binding."""
+    child = Blueprint(name, import_name)
+    bp.register_blueprint(child)
+    return child

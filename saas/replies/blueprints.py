@@ -1,19 +1,12 @@
 """Replies routes: the practitioner's inbox, and the reply section of issue pages.
 
-Each blueprint nests into a parent that owns tenancy (saas.publishing.dashboard_parent:
-membership check, binds the publication; saas.publishing.public_parent: slug or custom
-domain), so no route here resolves a publication by itself.
+Dashboard and public blueprints nest into publishing's tenancy parents, so no route here
+resolves a publication by itself.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint
+from saas.publishing import dashboard_parent, public_parent
 
-from saas.publishing.dashboard_parent import bp as dashboard_parent
-from saas.publishing.public_parent import bp as public_parent
-
-dashboard_bp = Blueprint("replies", __name__)
-dashboard_parent.register_blueprint(dashboard_bp)
-
-public_bp = Blueprint("replies", __name__)
-public_parent.register_blueprint(public_bp)
+dashboard_bp = dashboard_parent.nest("replies", __name__)
+public_bp = public_parent.nest("replies", __name__)
