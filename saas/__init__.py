@@ -67,7 +67,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.session_protection = "strong"
+    # Sessions end on the server (User.get_id, accounts.loader), not on a changed User-Agent.
+    login_manager.session_protection = None
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"

@@ -29,6 +29,10 @@ class User(UserMixin, db.Model):
     totp_secret_encrypted: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recovery_code_hashes: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # Part of every session id; bumped to end every session of the account on the server.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     memberships = relationship("Membership", back_populates="user", cascade="all, delete-orphan")
 
@@ -38,5 +42,9 @@ class User(UserMixin, db.Model):
         return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
-        """Session identity; includes a password fingerprint so a reset ends old sessions."""
-        return f"{self.id}:{self.password_hash[-12:]}"
+        """Session identity: id, session generation and a password fingerprint.
+
+        Bumping the generation (sign-out, reset, two-factor changes) or changing the password
+        makes every session id issued before it unknown to the user loader.
+        """
+        return f"{self.id}:{self.session_generation}:{self.password_hash[-12:]}"

@@ -47,24 +47,31 @@ def _code_ok(secret: str, code: str) -> bool:
 
 
 def enable(user: User, secret: str, code: str) -> list[str] | None:
-    """Turn two-factor on if `code` matches `secret`; returns the recovery codes, shown once."""
+    """Turn two-factor on if `code` matches `secret`; returns the recovery codes, shown once.
+
+    Every other session of the account ends (the caller signs the current one in again).
+    """
     if not _code_ok(secret, code):
         return None
     codes = _new_recovery_codes()
     user.totp_secret_encrypted = encrypt_text(secret)
     user.totp_enabled_at = utcnow()
     user.recovery_code_hashes = [_hash_code(c) for c in codes]
+    # Sessions signed in without a second factor end; the caller signs this one in again.
+    user.session_generation = (user.session_generation or 0) + 1
     db.session.commit()
     return codes
 
 
 def disable(user: User, password: str) -> bool:
-    """Turn two-factor off; needs the account password."""
+    """Turn two-factor off; needs the account password. Every other session ends."""
     if not verify_password(user.password_hash, password):
         return False
     user.totp_secret_encrypted = ""  # nosec B105 (clearing the secret)
     user.totp_enabled_at = None
     user.recovery_code_hashes = []
+    # Other sessions end too; the caller signs this one in again.
+    user.session_generation = (user.session_generation or 0) + 1
     db.session.commit()
     return True
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from saas.accounts import two_factor
 from saas.accounts.forms import CodeForm, DisableTwoFactorForm
 from saas.accounts.loader import load_user
-from saas.accounts.views import bp
+from saas.accounts.users import end_sessions
+from saas.accounts.views import NEXT_KEY, PENDING_KEY, bp
 from saas.core.extensions import limiter
 from saas.core.urls import safe_next_url
 
-PENDING_KEY = "2fa_pending_user"
 SETUP_KEY = "2fa_setup_secret"
 
 
@@ -25,7 +25,7 @@ def verify_login():
     form = CodeForm()
     if form.validate_on_submit():
         if two_factor.verify(user, form.code.data):
-            next_url = session.pop("2fa_next", None)
+            next_url = session.pop(NEXT_KEY, None)
             session.pop(PENDING_KEY, None)
             login_user(user)
             return redirect(safe_next_url(next_url) or url_for("dashboard.publishing.home"))
@@ -46,8 +46,10 @@ def security():
             enable_form.code.errors.append("That code did not match. Check your phone's clock.")
         else:
             session.pop(SETUP_KEY, None)
+            login_user(user)  # other sessions ended; this one carries on
     elif request.method == "POST" and user.two_factor_enabled and disable_form.validate():
         if two_factor.disable(user, disable_form.password.data):
+            login_user(user)  # other sessions ended; this one carries on
             flash("Two-factor sign-in is off.", "success")
             return redirect(url_for("auth.security"))
         disable_form.password.errors.append("That password is not right.")
@@ -64,3 +66,13 @@ def security():
         uri=two_factor.provisioning_uri(user, secret) if secret else None,
         recovery_codes=recovery_codes,
     ), (422 if errors else 200)
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every browser signed in to this account, this one included."""
+    end_sessions(current_user._get_current_object())
+    logout_user()
+    flash("You are signed out everywhere. Sign in again on the devices you use.", "info")
+    return redirect(url_for("auth.login"))

@@ -70,15 +70,27 @@ def sign_up(name: str, email: str, password: str) -> None:
 
 
 def confirm_account(token: str) -> User:
-    """Mark the account behind a confirmation link as confirmed and return it."""
+    """Confirm the account behind a confirmation link, once, and return it.
+
+    The link is single-use: it is good only while the account is unconfirmed, so it dies
+    when it is first followed, or when a password reset (which also proves the address)
+    confirms the account.
+    """
     payload = read_token(SIGNUP_PURPOSE, token, current_app.config["SIGNUP_CONFIRM_MAX_AGE"])
     user = db.session.get(User, int(payload.get("uid", 0))) if isinstance(payload, dict) else None
     if user is None:
         raise InvalidToken("no such account")
-    if not user.email_confirmed:
-        user.email_confirmed = True
-        db.session.commit()
+    if user.email_confirmed:
+        raise InvalidToken("already used")
+    user.email_confirmed = True
+    db.session.commit()
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every session of the account on the server (sign-out, sign out everywhere)."""
+    user.session_generation = (user.session_generation or 0) + 1
+    db.session.commit()
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -130,5 +142,7 @@ def reset_password(token: str, new_password: str) -> User:
     user.password_hash = hash_password(new_password)
     # Following the emailed link proves the address.
     user.email_confirmed = True
+    # Whoever held a session before the reset holds nothing now.
+    user.session_generation = (user.session_generation or 0) + 1
     db.session.commit()
     return user

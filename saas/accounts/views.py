@@ -13,6 +13,10 @@ from saas.core.urls import safe_next_url
 
 bp = Blueprint("auth", __name__)
 
+# The half-signed-in state between a password (or a reset link) and the second factor.
+PENDING_KEY = "2fa_pending_user"
+NEXT_KEY = "2fa_next"
+
 _limit_post = limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 
 
@@ -32,6 +36,10 @@ def confirm_account(token: str):
         user = accounts.confirm_account(token)
     except InvalidToken:
         return render_template("accounts/link_invalid.html"), 400
+    if user.two_factor_enabled:
+        # A link is one factor: an account with a second one signs in the full way.
+        flash("Your email is confirmed. Sign in to continue.", "success")
+        return redirect(url_for("auth.login"))
     login_user(user)
     flash("Your email is confirmed. Welcome to Tend.", "success")
     return redirect(url_for("dashboard.publishing.home"))
@@ -46,8 +54,8 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user is not None and user.two_factor_enabled:
-            session["2fa_pending_user"] = user.get_id()
-            session["2fa_next"] = safe_next_url(request.args.get("next"))
+            session[PENDING_KEY] = user.get_id()
+            session[NEXT_KEY] = safe_next_url(request.args.get("next"))
             return redirect(url_for("auth.verify_login"))
         if user is not None:
             login_user(user)
@@ -60,6 +68,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Ends the session on the server: a copy of the cookie is worthless from now on.
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -85,6 +96,12 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user = accounts.reset_password(token, form.password.data)
+        if user.two_factor_enabled:
+            # The link proves the address, not the second factor: ask for the code.
+            session[PENDING_KEY] = user.get_id()
+            session.pop(NEXT_KEY, None)
+            flash("Your password is changed. Enter a code to finish signing in.", "success")
+            return redirect(url_for("auth.verify_login"))
         login_user(user)
         flash("Your password is changed.", "success")
         return redirect(url_for("dashboard.publishing.home"))

@@ -33,6 +33,7 @@ PLATFORM_ENDPOINTS = {
     "invitations.accept_invitation",
     "auth.verify_login",
     "auth.security",
+    "auth.end_all_sessions",
     "ops.tenants",
     "ops.suspend",
     "ops.unsuspend",
