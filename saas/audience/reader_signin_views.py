@@ -6,16 +6,14 @@ message cannot spend a reader's single-use link before the reader does.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
-from flask import abort, current_app, g, make_response, redirect, render_template, request
+from flask import abort, g, make_response, redirect, render_template, request
 
 from saas.audience import reader_auth, reader_session
 from saas.audience.blueprints import public_bp
 from saas.audience.forms import ReaderActionForm, ReaderLinkForm
 from saas.audience.subscribers import WrongPublication
 from saas.core.extensions import csrf, db, limiter
+from saas.core.rate_keys import posted_address_key
 from saas.core.tokens import InvalidToken
 from saas.core.urls import public_url, safe_next_url
 from saas.publishing import issues as issue_service
@@ -23,12 +21,7 @@ from saas.publishing.models import Issue
 
 
 def _address_key() -> str:
-    """Rate-limit key for the address asked for, hashed: limiter storage holds no addresses."""
-    address = (request.form.get("email") or "").strip().lower()[:254]
-    digest = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), address.encode(), hashlib.sha256
-    ).hexdigest()[:32]
-    return f"reader-link-address:{digest}"
+    return posted_address_key("reader-link-address")
 
 
 _per_ip = limiter.limit("5 per minute; 30 per hour", methods=["POST"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, g, make_response, render_template, request
 
 from saas.audience import subscribers
@@ -12,13 +10,12 @@ from saas.audience.forms import SubscribeForm
 from saas.audience.models import SOURCE_EMBED, SOURCE_FORM
 from saas.audience.reader_links import read_unsubscribe_token
 from saas.core.extensions import csrf, limiter
+from saas.core.rate_keys import posted_address_key
 from saas.core.tokens import InvalidToken
 
 
 def _address_key() -> str:
-    # Hashed: limiter storage and its logs never hold a reader's address.
-    address = (request.form.get("email") or "").strip().lower()[:254]
-    return "subscribe-address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+    return posted_address_key("subscribe-address")
 
 
 _per_ip = limiter.limit("10 per minute; 60 per hour", methods=["POST"])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
+
+from saas.core.rate_keys import posted_address_key
 
 MIN_FILL_SECONDS = 3
 MAX_FORM_AGE_SECONDS = 2 * 86_400
@@ -48,13 +48,8 @@ def fill_check(token: str | None, publication_id: int, now: float | None = None)
 
 
 def address_key() -> str:
-    """Rate-limit key for the address in the form, hashed: limiter storage and its log lines
-    must not hold readers' addresses."""
-    address = (request.form.get("email") or "").strip().lower()[:254]
-    digest = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), address.encode(), hashlib.sha256
-    ).hexdigest()[:32]
-    return f"support-address:{digest}"
+    """Rate-limit key for the address in the form (hashed, per publication)."""
+    return posted_address_key("support-address")
 
 
 def mark_accepted() -> None:

@@ -170,3 +170,25 @@ def test_confirmation_link_for_another_publication_is_not_found(app, client, pub
     token = link.rsplit("/", 1)[1]
     assert client.get(f"/p/calm/confirm/{token}").status_code == 404
     assert client.get("/p/calm/confirm/expired-or-garbage").status_code == 400
+
+
+def test_the_per_address_limit_is_per_publication(app, client, factories):
+    # Trying one list three times must not lock the address out of every other list.
+    calm = factories.publication(slug="calm-two")
+    other = factories.publication(slug="other-list")
+    assert calm and other
+    for _ in range(3):
+        assert (
+            client.post("/p/calm-two/subscribe", data={"email": "same@example.org"}).status_code
+            == 200
+        )
+    assert (
+        client.post("/p/calm-two/subscribe", data={"email": "same@example.org"}).status_code == 429
+    )
+    elsewhere = app.test_client()
+    response = elsewhere.post(
+        "/p/other-list/subscribe",
+        data={"email": "same@example.org"},
+        environ_base={"REMOTE_ADDR": "10.8.8.8"},
+    )
+    assert response.status_code == 200
