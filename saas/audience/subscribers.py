@@ -16,6 +16,7 @@ from saas.audience.models import (
     UNSUBSCRIBED,
     Subscriber,
     SubscriberEvent,
+    SubscriberImport,
 )
 from saas.audience.reader_links import unsubscribe_url
 from saas.core.extensions import db
@@ -218,11 +219,25 @@ def erase(publication: Publication, subscriber: Subscriber) -> None:
     losing the cancellation; Stripe being down only delays the job.
     """
     hooks.erasing(publication, subscriber)
+    _forget_in_imports(subscriber.email)
     db.session.execute(
         delete(SubscriberEvent).where(SubscriberEvent.subscriber_id == subscriber.id)
     )
     db.session.delete(subscriber)
     db.session.commit()
+
+
+def _forget_in_imports(address: str) -> None:
+    # Rejected rows of past imports keep the address they were rejected for.
+    wanted = address.casefold()
+    for import_ in db.session.scalars(select(SubscriberImport)):
+        kept = [row for row in import_.rejections or [] if not _row_holds(row, wanted)]
+        if len(kept) != len(import_.rejections or []):
+            import_.rejections = kept
+
+
+def _row_holds(row, address: str) -> bool:
+    return any(isinstance(cell, str) and cell.casefold() == address for cell in row)
 
 
 def personal_data(publication: Publication, subscriber: Subscriber) -> dict:

@@ -7,7 +7,8 @@ list, detail, form builder and stats in the dashboard; the support page, its emb
 "Need more support?" block on the public pages.
 
 May import: saas.core, saas.mail, saas.accounts, saas.publishing, saas.audience, saas.billing,
-saas.delivery. Independent of saas.replies.
+saas.delivery. Independent of saas.replies. Connects to audience's hooks: erasing a reader
+deletes their requests; their data export includes them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
     from saas.support import (  # noqa: F401  (register routes)
         board_views,
         detail_views,
+        hooks,
         public_views,
         settings_views,
         stats_views,
@@ -30,6 +32,7 @@ def init_app(app: Flask) -> None:
 
     # Web and worker both build the app: neither starts without keys.
     require_keys(app)
+    hooks.connect()
     periodic.register(app, "support retention purge", purge_expired, periodic.DAILY)
 
 

@@ -154,6 +154,16 @@ def erase(publication: Publication, requests: list[SupportRequest]) -> int:
     ids = [r.id for r in requests if r.publication_id == publication.id]
     if not ids:
         return 0
+    delete_requests(ids)
+    db.session.commit()
+    current_app.logger.info(
+        "support requests erased for publication %s: %s", publication.id, len(ids)
+    )
+    return len(ids)
+
+
+def delete_requests(ids: list[int]) -> None:
+    """Delete requests and their timelines by id (the caller commits)."""
     db.session.execute(
         delete(SupportEvent)
         .where(SupportEvent.request_id.in_(ids))
@@ -164,8 +174,3 @@ def erase(publication: Publication, requests: list[SupportRequest]) -> int:
         .where(SupportRequest.id.in_(ids))
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    current_app.logger.info(
-        "support requests erased for publication %s: %s", publication.id, len(ids)
-    )
-    return len(ids)

@@ -141,6 +141,17 @@ def same_address(publication: Publication, request: SupportRequest) -> list[Supp
     return [r for r in db.session.scalars(query) if r.email.casefold() == address]
 
 
+def from_address(publication: Publication, address: str) -> list[SupportRequest]:
+    """Every request sent from `address`, oldest first (the address is decrypted to compare)."""
+    query = (
+        select(SupportRequest)
+        .where(SupportRequest.publication_id == publication.id)
+        .order_by(SupportRequest.created_at)
+    )
+    wanted = address.casefold()
+    return [r for r in db.session.scalars(query) if r.email.casefold() == wanted]
+
+
 def source_issue_choices(publication: Publication) -> list[tuple[int, str]]:
     """Issues readers have come from, newest first: (number, "Issue 3: title")."""
     numbers = db.session.scalars(
