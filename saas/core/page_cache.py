@@ -10,7 +10,8 @@ rewritten ``/p/<slug>/...`` path, and keys entries by scheme, host, path and que
 custom domain and the platform host never share an entry. It is deliberately conservative:
 
 - only GET and HEAD to the public page paths listed in ``CACHEABLE_PATH``; a query string
-  only as ``page=<n>`` on the archive;
+  only as ``page=<n>`` on the archive, once tracking parameters (``utm_*``, ``fbclid``,
+  ``gclid`` and the like, which no page reads) are left out of the key;
 - never for a request carrying the session or remember-me cookie, or an Authorization
   header (a signed-in practitioner sees the live page);
 - only 200 responses that set no cookie, are not ``private``/``no-store`` and vary on
@@ -45,6 +46,30 @@ CACHEABLE_PATH = re.compile(
     r"^/p/[^/]+/(?:|archive|issues/[^/]+|feed\.xml|atom\.xml|sitemap\.xml|robots\.txt)$"
 )
 _ARCHIVE_QUERY = re.compile(r"^page=\d{1,6}$")
+# Parameters that analytics and mail tools add to shared links; no public page reads them,
+# so they are left out of the key (the page is the same with or without them).
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "igshid",
+        "li_fat_id",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref",
+        "ref_src",
+        "source",
+    }
+)
 # Headers that belong to one request, not to the page: regenerated on a hit.
 _PER_REQUEST_HEADERS = frozenset({"x-request-id", "x-cache", "age"})
 _UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
@@ -66,6 +91,21 @@ def _request_id(environ: WSGIEnviron) -> str:
     if 8 <= len(incoming) <= 64 and incoming.replace("-", "").isalnum():
         return incoming
     return uuid.uuid4().hex
+
+
+def _without_tracking(query: str) -> str | None:
+    """The query string without tracking parameters, or None when it cannot be read."""
+    if not query:
+        return ""
+    kept = []
+    for pair in query.split("&"):
+        if not pair:
+            continue
+        name = pair.split("=", 1)[0].lower()
+        if name.startswith("utm_") or name in TRACKING_PARAMETERS:
+            continue
+        kept.append(pair)
+    return "&".join(kept)
 
 
 class PublicPageCache:
@@ -141,7 +181,9 @@ class PublicPageCache:
         path = environ.get("PATH_INFO") or "/"
         if not CACHEABLE_PATH.match(path):
             return None
-        query = environ.get("QUERY_STRING") or ""
+        query = _without_tracking(environ.get("QUERY_STRING") or "")
+        if query is None:
+            return None
         if query and not (path.endswith("/archive") and _ARCHIVE_QUERY.match(query)):
             return None
         if environ.get("HTTP_AUTHORIZATION"):

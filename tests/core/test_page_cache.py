@@ -162,7 +162,6 @@ def test_ttl_is_read_live_from_config():
         "/p/steady/subscribe",
         "/p/steady/issues/first/edit",
         "/static/css/tend.css",
-        "/p/steady/issues/first?utm_source=mail",
         "/p/steady/archive?page=2&x=1",
         "/p/steady/?page=2",
     ],
@@ -257,3 +256,35 @@ def test_app_wiring_and_config_defaults(monkeypatch, tmp_path):
     assert isinstance(app.wsgi_app, CustomDomainMiddleware)
     assert isinstance(app.wsgi_app.wsgi_app, PublicPageCache)
     assert app.extensions["custom_domains"] is app.wsgi_app
+
+
+def test_tracking_parameters_share_the_page_entry():
+    # A link shared as ?utm_source=newsletter must not turn every visit into a cache miss.
+    client, page, _ = make()
+    client.get(ISSUE)
+    for query in [
+        "utm_source=newsletter&utm_medium=email",
+        "fbclid=IwAR0abc",
+        "gclid=xyz&utm_campaign=spring",
+        "ref=twitter",
+        "mc_cid=1&mc_eid=2",
+    ]:
+        response = client.get(f"{ISSUE}?{query}")
+        assert response.headers.get("X-Cache") == "HIT", query
+    assert page.calls == 1
+
+
+def test_tracking_parameters_beside_a_page_number_keep_the_page_apart():
+    client, page, _ = make()
+    client.get("/p/steady/archive?page=2")
+    assert client.get("/p/steady/archive?utm_source=x&page=2").headers["X-Cache"] == "HIT"
+    assert client.get("/p/steady/archive?page=3&fbclid=1").headers["X-Cache"] == "MISS"
+    assert page.calls == 2
+
+
+def test_other_query_strings_still_bypass_the_cache():
+    client, page, _ = make()
+    for _ in range(2):
+        response = client.get(f"{ISSUE}?start=12&utm_source=x")
+        assert "X-Cache" not in response.headers
+    assert page.calls == 2
