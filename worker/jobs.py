@@ -32,6 +32,47 @@ def send_email(raw_message: bytes) -> None:
     _run(go)
 
 
+def finish_sign_up(name: str, email: str, password_hash: str) -> None:
+    """Create the account and mail its confirmation, or mail the existing owner a note."""
+
+    def go() -> None:
+        from saas.accounts.users import finish_sign_up as finish
+
+        finish(name, email, password_hash)
+
+    _run(go)
+
+
+def mail_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account (the request could not tell)."""
+
+    def go() -> None:
+        from saas.accounts.users import mail_password_reset as mail
+
+        mail(email)
+
+    _run(go)
+
+
+def mail_reader_sign_in(publication_id: int, email: str, issue_id: int | None) -> bool:
+    """Mail a reader's sign-in link if the address is an active subscriber's."""
+
+    def go() -> bool:
+        from saas.audience.reader_auth import send_link
+        from saas.core.extensions import db
+        from saas.core.tenancy import bound_to
+        from saas.publishing.models import Issue, Publication
+
+        publication = db.session.get(Publication, publication_id)
+        if publication is None:
+            return False
+        with bound_to(publication_id):
+            issue = db.session.get(Issue, issue_id) if issue_id is not None else None
+            return send_link(publication, email, issue)
+
+    return _run(go)
+
+
 def publish_due_issues() -> int:
     """Publish every scheduled issue whose time has come."""
 

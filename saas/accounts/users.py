@@ -6,15 +6,17 @@ import hashlib
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from saas.accounts.models import User
 from saas.accounts.passwords import hash_password, needs_rehash, verify_password
 from saas.core.extensions import db
 from saas.core.links import external_url
 from saas.core.model_base import utcnow
+from saas.core.queue import enqueue
 from saas.core.tokens import InvalidToken, make_token, read_token
 from saas.mail.compose import compose
-from saas.mail.mailer import queue_email
+from saas.mail.transport import send
 
 SIGNUP_PURPOSE = "signup-confirm"
 RESET_PURPOSE = "password-reset"
@@ -36,15 +38,29 @@ def _fingerprint(user: User) -> str:
 
 
 def sign_up(name: str, email: str, password: str) -> None:
-    """Create an unconfirmed account and mail a confirmation link.
+    """Hash the password and hand the rest to a mail job, whoever the address belongs to.
 
-    If the address already has an account, mail its owner a note instead. The caller shows
-    the same answer in both cases, so sign-up never reveals who has an account.
+    The request does the same work for a new address and for one with an account (the job
+    decides what to create and what to mail), and the caller shows the same answer, so
+    neither the page nor its timing reveals who has an account. The job carries the argon2
+    hash, never the password.
     """
-    email = normalize_email(email)
+    enqueue(
+        "worker.jobs.finish_sign_up",
+        name.strip(),
+        normalize_email(email),
+        hash_password(password),
+        queue="mail",
+    )
+
+
+def finish_sign_up(name: str, email: str, password_hash: str) -> None:
+    """In the mail job: create the unconfirmed account and mail its confirmation link.
+
+    If the address already has an account, mail its owner a note instead.
+    """
     existing = find_user_by_email(email)
     if existing is not None:
-        hash_password(password)  # same cost as a real sign-up, so timing tells nothing
         message = compose(
             "account_exists",
             to=existing.email,
@@ -53,11 +69,16 @@ def sign_up(name: str, email: str, password: str) -> None:
             login_url=external_url("auth.login"),
             reset_url=external_url("auth.forgot_password"),
         )
-        queue_email(message)
+        send(message)
         return
-    user = User(name=name.strip(), email=email, password_hash=hash_password(password))
+    user = User(name=name, email=email, password_hash=password_hash)
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Two sign-ups for one address raced; the first one holds it.
+        db.session.rollback()
+        return
     token = make_token(SIGNUP_PURPOSE, {"uid": user.id})
     message = compose(
         "confirm_account",
@@ -66,7 +87,7 @@ def sign_up(name: str, email: str, password: str) -> None:
         name=user.name,
         confirm_url=external_url("auth.confirm_account", token=token),
     )
-    queue_email(message)
+    send(message)
 
 
 def confirm_account(token: str) -> User:
@@ -108,7 +129,12 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address has an account; silently do nothing otherwise."""
+    """Queue the reset mail job for any address: the job decides, so timing tells nothing."""
+    enqueue("worker.jobs.mail_password_reset", normalize_email(email), queue="mail")
+
+
+def mail_password_reset(email: str) -> None:
+    """In the mail job: mail a reset link if the address has an account; else do nothing."""
     user = find_user_by_email(email)
     if user is None:
         return
@@ -122,7 +148,7 @@ def request_password_reset(email: str) -> None:
         reset_url=external_url("auth.reset_password", token=token),
         minutes=minutes,
     )
-    queue_email(message)
+    send(message)
 
 
 def user_for_reset_token(token: str) -> User:

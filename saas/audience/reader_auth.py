@@ -21,9 +21,10 @@ from saas.audience.models import ACTIVE, ReaderSignIn, Subscriber
 from saas.audience.subscribers import WrongPublication, find_by_email
 from saas.core.extensions import db
 from saas.core.links import absolute_public_url
+from saas.core.queue import enqueue
 from saas.core.tokens import InvalidToken, make_token, read_token
 from saas.mail.compose import compose
-from saas.mail.mailer import queue_email
+from saas.mail.transport import send
 from saas.publishing.models import Issue, Publication
 
 PURPOSE = "reader-sign-in"
@@ -42,9 +43,20 @@ def _hash(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
 
 
-def request_link(publication: Publication, email: str, issue: Issue | None = None) -> bool:
-    """Mail a sign-in link when `email` belongs to an active subscriber; True if one was sent."""
-    subscriber = find_by_email(publication, (email or "").strip())
+def request_link(publication: Publication, email: str, issue: Issue | None = None) -> None:
+    """Queue the sign-in mail job for any address: the job decides, so timing tells nothing."""
+    enqueue(
+        "worker.jobs.mail_reader_sign_in",
+        publication.id,
+        (email or "").strip()[:254],
+        issue.id if issue is not None else None,
+        queue="mail",
+    )
+
+
+def send_link(publication: Publication, email: str, issue: Issue | None = None) -> bool:
+    """In the mail job: mail a sign-in link if `email` is an active subscriber's; True if so."""
+    subscriber = find_by_email(publication, email)
     if subscriber is None or subscriber.status != ACTIVE:
         return False
     payload = {
@@ -56,7 +68,7 @@ def request_link(publication: Publication, email: str, issue: Issue | None = Non
     url = absolute_public_url(
         publication, "public.audience.reader_sign_in", token=make_token(PURPOSE, payload)
     )
-    queue_email(
+    send(
         compose(
             "reader_sign_in",
             to=subscriber.email,
