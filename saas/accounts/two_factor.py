@@ -8,6 +8,7 @@ import secrets
 
 import pyotp
 
+from saas.accounts import throttle
 from saas.accounts.models import User
 from saas.accounts.passwords import verify_password
 from saas.core.crypto import decrypt_text, encrypt_text
@@ -77,7 +78,21 @@ def disable(user: User, password: str) -> bool:
 
 
 def verify(user: User, code: str) -> bool:
-    """Check a sign-in code: a current TOTP (each usable once) or an unused recovery code."""
+    """Check a sign-in code: a current TOTP (each usable once) or an unused recovery code.
+
+    Raises throttle.TooManyAttempts while the account must wait after failed codes, from
+    wherever they came; a right code clears the count.
+    """
+    throttle.check(throttle.SECOND_FACTOR, user.id)
+    ok = _code_matches(user, code)
+    if ok:
+        throttle.clear(throttle.SECOND_FACTOR, user.id)
+    else:
+        throttle.record_failure(throttle.SECOND_FACTOR, user.id)
+    return ok
+
+
+def _code_matches(user: User, code: str) -> bool:
     if not user.two_factor_enabled:
         return False
     code = (code or "").strip()

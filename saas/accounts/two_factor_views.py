@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from saas.accounts import two_factor
 from saas.accounts.forms import CodeForm, DisableTwoFactorForm
 from saas.accounts.loader import load_user
+from saas.accounts.throttle import TooManyAttempts
 from saas.accounts.users import end_sessions
 from saas.accounts.views import NEXT_KEY, PENDING_KEY, bp
 from saas.core.extensions import limiter
@@ -24,7 +25,12 @@ def verify_login():
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
-        if two_factor.verify(user, form.code.data):
+        try:
+            verified = two_factor.verify(user, form.code.data)
+        except TooManyAttempts as exc:
+            form.code.errors.append(str(exc))
+            return render_template("accounts/verify_login.html", form=form), 429
+        if verified:
             next_url = session.pop(NEXT_KEY, None)
             session.pop(PENDING_KEY, None)
             login_user(user)

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from saas.accounts import throttle
 from saas.accounts.models import User
 from saas.accounts.passwords import hash_password, needs_rehash, verify_password
 from saas.core.extensions import db
@@ -115,12 +116,21 @@ def end_sessions(user: User) -> None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The confirmed account matching the credentials, or None (same work either way)."""
-    user = find_user_by_email(email)
+    """The confirmed account matching the credentials, or None (same work either way).
+
+    Raises throttle.TooManyAttempts while the address typed must wait: failures are counted
+    per address, from wherever they come, and a success clears them.
+    """
+    typed = normalize_email(email)
+    throttle.check(throttle.SIGN_IN, typed)
+    user = find_user_by_email(typed)
     if not verify_password(user.password_hash if user else None, password):
+        throttle.record_failure(throttle.SIGN_IN, typed)
         return None
     if not user.email_confirmed:
+        throttle.record_failure(throttle.SIGN_IN, typed)
         return None
+    throttle.clear(throttle.SIGN_IN, typed)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -129,8 +139,16 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def request_password_reset(email: str) -> None:
-    """Queue the reset mail job for any address: the job decides, so timing tells nothing."""
-    enqueue("worker.jobs.mail_password_reset", normalize_email(email), queue="mail")
+    """Queue the reset mail job for any address: the job decides, so timing tells nothing.
+
+    A few requests per address are free; past them, further ones within the growing wait are
+    dropped silently (for known and unknown addresses alike), so nobody can flood an inbox.
+    """
+    typed = normalize_email(email)
+    if throttle.wait_seconds(throttle.RESET_MAIL, typed, free=throttle.FREE_RESET_MAILS):
+        return
+    throttle.record_failure(throttle.RESET_MAIL, typed)
+    enqueue("worker.jobs.mail_password_reset", typed, queue="mail")
 
 
 def mail_password_reset(email: str) -> None:
@@ -171,4 +189,5 @@ def reset_password(token: str, new_password: str) -> User:
     # Whoever held a session before the reset holds nothing now.
     user.session_generation = (user.session_generation or 0) + 1
     db.session.commit()
+    throttle.clear(throttle.SIGN_IN, user.email)
     return user

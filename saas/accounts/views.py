@@ -7,6 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from saas.accounts import users as accounts
 from saas.accounts.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from saas.accounts.throttle import TooManyAttempts
 from saas.core.extensions import limiter
 from saas.core.tokens import InvalidToken
 from saas.core.urls import safe_next_url
@@ -52,7 +53,11 @@ def login():
         return redirect(url_for("dashboard.publishing.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data)
+        try:
+            user = accounts.authenticate(form.email.data, form.password.data)
+        except TooManyAttempts as exc:
+            form.password.errors.append(str(exc))
+            return render_template("accounts/login.html", form=form), 429
         if user is not None and user.two_factor_enabled:
             session[PENDING_KEY] = user.get_id()
             session[NEXT_KEY] = safe_next_url(request.args.get("next"))

@@ -98,15 +98,16 @@ def test_forms_without_csrf_token_are_refused(client, factories):
     assert "expired" in response.get_data(as_text=True)
 
 
-def test_login_is_rate_limited(client, factories):
+def test_login_is_rate_limited_per_address(client, factories):
+    # Different accounts each time: the per-IP limit, not the per-account one, stops this.
     factories.user(email="p@example.com")
     token = csrf_token(client)
     statuses = [
         client.post(
             "/login",
-            data={"email": "p@example.com", "password": "nope nope nope", "csrf_token": token},
+            data={"email": f"p{n}@example.com", "password": "nope nope nope", "csrf_token": token},
         ).status_code
-        for _ in range(11)
+        for n in range(11)
     ]
     assert statuses[:10] == [422] * 10
     assert statuses[10] == 429
