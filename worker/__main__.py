@@ -1,29 +1,93 @@
-"""`python -m worker`: an RQ worker (with scheduler) on the mail, delivery and default queues."""
+"""`python -m worker`: an RQ worker (with scheduler) on the mail, delivery and default queues.
+
+The process outlives Redis and PostgreSQL outages. RQ's worker loop waits out a connection
+error while it waits for a job, but quits on one anywhere else; here a worker that quits on
+its own is replaced by a new one once Redis answers again (waiting longer each time, up to a
+minute). A thread sweeps the sends in progress every SEND_SWEEP_SECONDS (saas.delivery.upkeep
+.sweep), so a send whose watcher was lost, to a failed job or to Redis losing its data,
+carries on by itself: the database says what is left to send.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+import threading
+import time
 
+from redis import Redis
+from redis.exceptions import RedisError
 from rq import SimpleWorker, Worker
 
 from saas.core.queue import QUEUE_NAMES, get_connection
 from worker.app import get_app
 
+log = logging.getLogger("worker")
+MAX_WAIT_SECONDS = 60.0
+
+
+def _sweep_forever(interval: float, stop: threading.Event) -> None:
+    from saas.delivery.upkeep import sweep
+
+    app = get_app()
+    while not stop.wait(interval):
+        try:
+            with app.app_context():
+                sweep()
+        except Exception:  # PostgreSQL or Redis away: the next round tries again
+            app.logger.warning("send sweep failed; trying again in %.0f s", interval, exc_info=True)
+
+
+def start_sweeper(interval: float) -> threading.Event:
+    """Run the send sweep on a daemon thread every `interval` seconds; set the event to stop."""
+    stop = threading.Event()
+    threading.Thread(
+        target=_sweep_forever, args=(interval, stop), name="send-sweeper", daemon=True
+    ).start()
+    return stop
+
+
+def wait_for_redis(connection: Redis) -> None:
+    """Block until Redis answers, waiting longer after each failed try."""
+    wait = 1.0
+    while True:
+        try:
+            connection.ping()
+            return
+        except RedisError as exc:
+            log.error("Redis is not answering (%s); trying again in %.0f s", exc, wait)
+            time.sleep(wait)
+            wait = min(wait * 2, MAX_WAIT_SECONDS)
+
 
 def main(argv: list[str]) -> int:
-    """Run a worker until stopped; each job pushes its own app context (fresh session)."""
+    """Run workers until stopped; each job pushes its own app context (fresh session)."""
     app = get_app()
     with app.app_context():
         if not app.config["REDIS_URL"]:
             print("REDIS_URL is not set: the embedded default runs jobs in the web process.")
             return 2
         connection = get_connection()
+    burst = "--burst" in argv
     # Jobs run in this process by default: forking a fresh process per job costs ~0.2 s of CPU
     # each, a fifth of a 1,000-recipient batch. TEND_WORKER_FORK=1 restores RQ's fork per job.
     worker_class = Worker if app.config["WORKER_FORK"] else SimpleWorker
-    worker = worker_class(list(QUEUE_NAMES), connection=connection)
-    worker.work(with_scheduler=True, burst="--burst" in argv)
-    return 0
+    if not burst:
+        start_sweeper(app.config["SEND_SWEEP_SECONDS"])
+    while True:
+        wait_for_redis(connection)
+        worker = worker_class(list(QUEUE_NAMES), connection=connection)
+        try:
+            worker.work(with_scheduler=True, burst=burst)
+        except RedisError as exc:
+            # Raised while the worker tore itself down (its scheduler is stopped by then).
+            log.error("worker %s lost Redis: %s", worker.name, exc)
+        if burst or worker._stop_requested:
+            return 0
+        # The loop ended by itself: Redis went away while RQ was not waiting for a job.
+        log.error(
+            "worker %s stopped on its own; starting a new one once Redis answers", worker.name
+        )
 
 
 if __name__ == "__main__":

@@ -199,6 +199,9 @@ def load_config() -> dict[str, Any]:
         # Seconds a claimed delivery may go without its worker's heartbeat before the send's
         # watcher re-queues it (the worker died).
         "DELIVERY_CLAIM_TIMEOUT": int(os.environ.get("DELIVERY_CLAIM_TIMEOUT", "300")),
+        # Seconds between two sweeps of the sends in progress by each worker process (a send
+        # whose watcher was lost carries on within this time).
+        "SEND_SWEEP_SECONDS": float(os.environ.get("SEND_SWEEP_SECONDS", "30")),
         "INBOUND_EMAIL_DOMAIN": os.environ.get("INBOUND_EMAIL_DOMAIN", "in.tend.localhost"),
         # Reader replies by email: the shared secret of POST /inbound/email (empty = off), the
         # largest message accepted there and by the SMTP server, and where that server listens.

@@ -4,7 +4,8 @@ A send's jobs find their publication through `job_scope`. `start` enqueues the f
 with Redis, schedules `watch_send`, which every few seconds re-queues rows whose claim went
 stale (a killed worker), enqueues batch jobs for queued rows no waiting job covers and
 closes the send once nothing is queued or sending. Batch jobs are remembered per send in a
-Redis hash of job id -> id range, so the watcher never enqueues a row twice. In the
+Redis hash of job id -> id range, so the watcher never enqueues a row twice. `sweep`, run by
+every worker process on a timer, re-arms the watcher of any send whose chain broke. In the
 embedded default every job runs inside `enqueue`, so no watcher is needed.
 """
 
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
+from rq import Retry
 from rq.job import Job, JobStatus
 from sqlalchemy import func, or_, select, update
 
@@ -189,8 +191,44 @@ def enqueue_batch(publication: Publication, send_id: int, first: int, last: int)
 
 
 def watch_later(send_id: int) -> None:
-    """Schedule `watch_send` for this send a few seconds from now."""
-    enqueue_in(WATCH_SECONDS, "worker.jobs.watch_send", send_id, queue="delivery", at_front=True)
+    """Schedule `watch_send` for this send a few seconds from now (retried if it fails)."""
+    enqueue_in(
+        WATCH_SECONDS,
+        "worker.jobs.watch_send",
+        send_id,
+        queue="delivery",
+        at_front=True,
+        retry=Retry(max=5, interval=[5, 15, 30, 60, 120]),
+    )
+
+
+def sends_in_progress() -> list[int]:
+    """Every send, of any publication, that has not finished, paused or been cancelled."""
+    with cross_tenant():
+        return list(
+            db.session.scalars(
+                select(Send.id)
+                .where(Send.status.in_((SEND_QUEUED, SEND_SENDING)))
+                .order_by(Send.id)
+            )
+        )
+
+
+def sweep() -> int:
+    """Re-arm the watcher of every send in progress; returns how many sends it looked at.
+
+    The watcher reschedules itself, but a chain can break: its job failed while PostgreSQL
+    restarted, or Redis lost its data (and with it the scheduled watcher, the batch jobs and
+    their id ranges). The database is the source of truth for what is left to send, so the
+    sweep, run by every worker process every SEND_SWEEP_SECONDS, takes the list of sends
+    from it and reconciles each one now: stale claims go back to the queue, queued rows no
+    waiting job covers get batch jobs, a lost fan-out runs again. Sends whose watcher is
+    alive lose nothing: one run per watch period acts, the others return at once.
+    """
+    send_ids = sends_in_progress()
+    for send_id in send_ids:
+        watch_send(send_id)
+    return len(send_ids)
 
 
 def watch_send(send_id: int) -> None:

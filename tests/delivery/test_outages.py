@@ -1,0 +1,127 @@
+"""Sends finish by themselves after Redis dies mid-send, with or without its data.
+
+Real parts only: PostgreSQL, a private `redis-server` this test starts and kills, a
+`python -m worker` process and an SMTP server in its own process that records every message.
+Redis is killed (SIGKILL) while a batch is being sent and comes back a few seconds later,
+either empty (no persistence: the queued batch jobs, the scheduled watcher and the record of
+which job holds which rows are gone) or with its append-only file. The worker must not exit;
+its sweep finds the send in the database and carries it to the end. Every active reader gets
+the issue; the only copies sent twice are those in flight when Redis died, which is at most
+one unrecorded group of outcomes (RECORD_EVERY) plus the message being handed over.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from saas.core.extensions import db
+from saas.core.tenancy import bound_to
+from saas.delivery import batches as send_batches
+from saas.delivery import sending
+from saas.delivery.models import Send
+from saas.publishing.models import Issue, Publication
+from tests.conftest import USING_POSTGRES, USING_REDIS
+from tests.delivery.test_crash_safety import (
+    SINK,
+    _count,
+    _kill,
+    _received,
+    _seed,
+    _start,
+    _wait_for,
+)
+from tests.smtp_sink import free_port
+
+pytestmark = pytest.mark.skipif(
+    not (USING_POSTGRES and USING_REDIS),
+    reason="needs PostgreSQL DATABASE_URL and REDIS_URL: real workers share them",
+)
+
+KILL_AFTER = 400  # messages received before Redis is killed
+DOWN_SECONDS = 3
+
+
+def _redis(port: int, directory: Path, persistent: bool, log: Path):
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
+    args += ["--save", "", "--appendonly", "yes" if persistent else "no"]
+    process = _start(args, log, dict(os.environ))
+    from redis import Redis
+
+    client = Redis(port=port)
+
+    def answers() -> bool:
+        try:
+            return bool(client.ping())
+        except Exception:
+            return False
+
+    _wait_for(answers, 15, "redis to start")
+    return process
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["data-lost", "data-kept"])
+def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, persistent):
+    publication_id, issue_id, active, others = _seed(app, factories)
+    redis_port, sink_port = free_port(), free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    received_file = tmp_path / "received.tsv"
+    redis = _redis(redis_port, tmp_path, persistent, tmp_path / "redis-1.log")
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": redis_url,
+        "SMTP_URL": f"smtp://127.0.0.1:{sink_port}",
+        "MAIL_TRANSPORT": "smtp",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "BASE_URL": app.config["BASE_URL"],
+        "DELIVERY_CLAIM_TIMEOUT": "2",
+        "SEND_SWEEP_SECONDS": "1",
+        "SENTRY_DSN": "",
+    }
+    sink = _start(
+        [sys.executable, "-c", SINK, str(sink_port), str(received_file)], tmp_path / "sink.log", env
+    )
+    worker = _start([sys.executable, "-m", "worker"], tmp_path / "worker.log", env)
+    original_redis = app.config["REDIS_URL"]
+    app.config["REDIS_URL"] = redis_url  # the send is enqueued where the worker listens
+    try:
+        with app.app_context(), bound_to(publication_id):
+            send_id = sending.send_now(
+                db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
+            ).id
+
+        _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
+        _kill(redis)
+        received_at_kill = len(_received(received_file))
+        assert received_at_kill < len(active), "Redis died after the send was over"
+        time.sleep(DOWN_SECONDS)
+        assert worker.poll() is None, "the worker exited while Redis was down"
+        redis = _redis(redis_port, tmp_path, persistent, tmp_path / "redis-2.log")
+
+        def finished() -> bool:
+            with app.app_context(), bound_to(publication_id):
+                return db.session.get(Send, send_id, populate_existing=True).status == "done"
+
+        _wait_for(finished, 120, "the send to finish after Redis came back")
+        assert worker.poll() is None, "the worker exited"
+    finally:
+        app.config["REDIS_URL"] = original_redis
+        for process in (worker, sink, redis):
+            _kill(process, signal.SIGTERM)
+
+    received = _received(received_file)
+    per_reader = Counter(address for address, _ in received)
+    duplicates = len(received) - len(per_reader)
+    print(f"received at kill {received_at_kill}, in all {len(received)}, duplicates {duplicates}")
+    assert set(per_reader) == active
+    assert not set(per_reader) & others
+    assert duplicates <= send_batches.RECORD_EVERY + 1
+    assert _count(app, publication_id, "queued", "sending") == 0
+    assert _count(app, publication_id, "sent") == len(active)
