@@ -9,10 +9,10 @@ HTML; Atom declares its types, so each Atom field is read as what it says it is.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import feedparser
 import pytest
+
+from tests.live_markup import rendered
 
 HOSTILE_NAME = 'Odd <svg onload=alert("name")>'
 HOSTILE_TAGLINE = "<img src=x onerror=alert('tagline')>"
@@ -26,44 +26,6 @@ HOSTILE_BODY = (
     '<a href="javascript:alert(10)">a link</a> <img src=x onerror=alert(11)>\n\n'
     "Typed as text: \\<svg onload=alert(12)\\>\n"
 )
-LIVE_TAGS = {"script", "svg", "math", "iframe", "object", "embed", "style", "base", "form"}
-LIVE_SCHEMES = ("javascript:", "vbscript:", "data:")
-
-
-class _Rendering(HTMLParser):
-    """What a browser would build from an HTML fragment: its live markup and its text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.live: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in LIVE_TAGS:
-            self.live.append(f"<{tag}>")
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.live.append(f"<{tag} {name}>")
-            url = "".join((value or "").split()).lower()
-            if name in {"href", "src", "action", "formaction", "xlink:href"} and url.startswith(
-                LIVE_SCHEMES
-            ):
-                self.live.append(f"<{tag} {name}={value}>")
-
-    handle_startendtag = handle_starttag
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def rendered(value: str, as_html: bool) -> tuple[list[str], str]:
-    """(live markup, visible text) of a feed field rendered as HTML or as plain text."""
-    if not as_html:
-        return [], value
-    rendering = _Rendering()
-    rendering.feed(value)
-    rendering.close()
-    return rendering.live, "".join(rendering.text)
 
 
 @pytest.fixture()
