@@ -3,10 +3,10 @@
 Models: PlanSubscription, StripeEvent, ConnectedAccount, PaidTier, ReaderSubscription,
 SubscriberHold (models). The practitioner's plan: plans, limits (publications, custom
 domains, readers, the waiting list), plan_billing (Checkout and the portal), mail, plan_views
-(`/billing`). Stripe: stripe_api, stripe_webhooks (`POST /billing/webhook`),
-subscription_state, event_retention. Readers paying a publication: paid/ (Connect, tiers,
-checkout, access, the paywall, the paid issue's email, their erasure; dashboard and public
-routes).
+(`/billing`). Stripe: stripe_api, stripe_webhooks and webhook_payload
+(`POST /billing/webhook`), subscription_state, event_retention. Readers paying a
+publication: paid/ (Connect, tiers, checkout, access, the paywall, the paid issue's email,
+their erasure; dashboard and public routes).
 
 Below delivery on purpose: a send asks billing which readers get the whole of a paid issue.
 Reacts to lower features through their hooks (a reader confirmed, imported or erased; a

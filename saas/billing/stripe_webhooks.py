@@ -1,17 +1,19 @@
 """Stripe webhooks: verify, store each event once, process it in a job, one handler per type.
 
-`receive` checks the signature with `stripe.Webhook.construct_event` against the platform
-secret, then the Connect secret (one endpoint serves both), refusing timestamps more than
-TOLERANCE seconds old *or* ahead. The event is stored by id with an insert that ignores a
-duplicate, so a repeat (or twenty concurrent repeats) stores one row and enqueues one job.
-`process` runs in the job: it finds the handler for the type, which re-reads the object from
-Stripe (see saas.billing.subscription_state), marks the event processed and clears its
-payload. A failure is recorded and re-raised, so RQ retries it and Sentry hears of it.
+`receive` checks the signature with `stripe.WebhookSignature.verify_header` against the
+platform secret, then the Connect secret (one endpoint serves both), refusing timestamps more
+than TOLERANCE seconds old *or* ahead, and reads the body as plain JSON
+(saas.billing.webhook_payload): a genuine body that is no event Tend can store is a 400, an
+event Tend has no handler for is stored and acknowledged. The event is stored by id with an
+insert that ignores a duplicate, so a repeat (or twenty concurrent repeats) stores one row
+and enqueues one job. `process` runs in the job: it finds the handler for the type, which
+re-reads the object from Stripe (see saas.billing.subscription_state), marks the event
+processed and clears its payload. A failure is recorded and re-raised, so RQ retries it and
+Sentry hears of it.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,10 +23,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from saas.billing import plan_billing
+from saas.billing import plan_billing, webhook_payload
 from saas.billing.models import StripeEvent
 from saas.billing.paid import connect_accounts, reader_sync
-from saas.billing.stripe_api import field, object_id, subscription_of_invoice, timestamp
+from saas.billing.stripe_api import field, object_id, subscription_of_invoice
+from saas.billing.webhook_payload import ReceivedEvent
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
@@ -53,34 +56,40 @@ def _refuse_future(signature: str) -> None:
         raise InvalidWebhook("timestamp in the future")
 
 
-def verify(payload: bytes, signature: str) -> stripe.Event:
+def verify(payload: bytes, signature: str) -> ReceivedEvent:
     """The event, if the signature is genuine and fresh under either secret."""
     secrets = _secrets()
     if not secrets:
         raise InvalidWebhook("webhooks are not configured")
     _refuse_future(signature or "")
+    try:
+        body = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidWebhook("malformed payload: not UTF-8") from exc
     for secret in secrets:
         try:
-            return stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE)
+            stripe.WebhookSignature.verify_header(body, signature, secret, tolerance=TOLERANCE)
         except stripe.SignatureVerificationError:
             continue
-        except ValueError as exc:  # not JSON
-            raise InvalidWebhook("malformed payload") from exc
+        try:
+            return webhook_payload.read(body)
+        except webhook_payload.MalformedPayload as exc:
+            raise InvalidWebhook(f"malformed payload: {exc}") from exc
     raise InvalidWebhook("bad signature")
 
 
-def _store(event: stripe.Event, payload: dict) -> bool:
+def _store(event: ReceivedEvent) -> bool:
     """Insert the event unless its id is already stored; True when this call stored it."""
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(StripeEvent)
     statement = (
         insert.values(
             id=event.id,
-            type=str(event.type)[:100],
-            account=str(payload.get("account") or "")[:255],
-            livemode=bool(payload.get("livemode")),
-            stripe_created=timestamp(payload.get("created")) or utcnow(),
-            payload=payload,
+            type=event.type,
+            account=event.account,
+            livemode=event.livemode,
+            stripe_created=event.created or utcnow(),
+            payload=event.payload,
             received_at=utcnow(),
             attempts=0,
             last_error="",
@@ -96,7 +105,7 @@ def _store(event: stripe.Event, payload: dict) -> bool:
 def receive(payload: bytes, signature: str) -> tuple[str, bool]:
     """Verify and store an event, and enqueue its processing; (event id, first time seen)."""
     event = verify(payload, signature)
-    stored = _store(event, json.loads(payload))
+    stored = _store(event)
     if stored:
         enqueue(PROCESS_JOB, event.id, queue="default", retry=5)
     else:

@@ -1,8 +1,9 @@
 """`POST /billing/webhook`: Stripe's events for the platform and for connected accounts.
 
 Thin on purpose: verify and store (saas.billing.stripe_webhooks), answer at once; the work
-happens in a job. 400 tells Stripe the delivery was not genuine or not fresh; a repeat of a
-stored event is a 200 that changes nothing.
+happens in a job. 400 tells Stripe the delivery was not genuine, not fresh or not an event
+Tend can store; a repeat of a stored event is a 200 that changes nothing, and so is an event
+Tend has no use for.
 """
 
 from __future__ import annotations

@@ -15,10 +15,32 @@ _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)
 _TIMEZONES = frozenset(available_timezones())
 
 
+LOCAL_PART_MAX_OCTETS = 64  # RFC 5321 4.5.3.1.1; the whole address (254) email-validator checks
+
+
+def email_address(value: str) -> str:
+    """The normalised form of an address Tend accepts anywhere; raises EmailNotValidError.
+
+    Syntax only (no DNS), with email-validator's defaults: the domain must be deliverable
+    across the internet, so dotless domains (a bare top-level domain, `localhost`) and
+    reserved names are refused. RFC 5321's limits hold in octets, as on the wire: 64 before
+    the @-sign (email-validator checks that only in strict mode, and in characters) and 254
+    in all.
+    """
+    result = validate_email(value or "", check_deliverability=False)
+    excess = len(result.local_part.encode("utf-8")) - LOCAL_PART_MAX_OCTETS
+    if excess > 0:
+        octets = "octet" if excess == 1 else "octets"
+        raise EmailNotValidError(
+            f"The email address is too long before the @-sign ({excess} {octets} too many)."
+        )
+    return result.normalized
+
+
 def normalized_email(value: str) -> str:
     """Validate an address (syntax only, no DNS) and return its normalised form."""
     try:
-        return validate_email(value or "", check_deliverability=False).normalized
+        return email_address(value)
     except EmailNotValidError as exc:
         raise ValidationError(str(exc)) from exc
 

@@ -12,12 +12,12 @@ this module knows nothing of tokens or paywalls.
 
 Merge fields in the issue (title, subtitle, body): `{{ name }}` / `{{ first_name }}` (first
 name, "there" if unknown), `{{ full_name }}` and `{{ email }}`. When the issue uses none,
-the message opens with "Hi <first name>," itself.
+the message opens with "Hi <first name>," itself. In the HTML part each value is written for
+where it landed: text, or inside a link or other markup (see `saas.mail.merge_fields`).
 """
 
 from __future__ import annotations
 
-import html
 import re
 import secrets
 import time
@@ -28,7 +28,9 @@ from typing import Protocol
 import css_inline
 from flask import current_app, render_template
 
+from saas.mail import merge_fields
 from saas.mail.compose import header_safe
+from saas.mail.merge_fields import SLOT_RE, merge_to_slots, slot
 from saas.mail.mime import (
     InvalidRecipient,
     crlf,
@@ -44,11 +46,6 @@ TEMPLATE = "email/newsletter"
 TEST_PREFIX = "[Test] "
 FALLBACK_NAME = "there"
 
-# Slots are random per process, so nothing a practitioner or reader writes can fill one.
-_SLOT = f"tendslot{secrets.token_hex(6)}"
-_SLOT_RE = re.compile(f"{_SLOT}Z([a-z]+)Z")
-_MERGE_RE = re.compile(r"\{\{\s*(name|first_name|full_name|email)\s*\}\}")
-_MERGE_SLOTS = {"name": "first", "first_name": "first", "full_name": "full", "email": "email"}
 _HEX_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _inliner = css_inline.CSSInliner(
     keep_style_tags=False, keep_at_rules=True, load_remote_stylesheets=False
@@ -97,19 +94,11 @@ class Personalised:
     smtputf8: bool
 
 
-def _slot(name: str) -> str:
-    return f"{_SLOT}Z{name}Z"
-
-
-def _merge_to_slots(text: str) -> str:
-    return _MERGE_RE.sub(lambda m: _slot(_MERGE_SLOTS[m[1]]), text)
-
-
 class _Filled:
     """A rendered string split at its slots: even items are text, odd items slot names."""
 
     def __init__(self, text: str) -> None:
-        self.parts = _SLOT_RE.split(text)
+        self.parts = SLOT_RE.split(text)
 
     @property
     def has_slots(self) -> bool:
@@ -130,14 +119,15 @@ class _EncodedPart:
     """
 
     def __init__(self, text: str) -> None:
-        parts = _SLOT_RE.split(text)
+        parts = SLOT_RE.split(text)
         self.texts = [quoted_printable(part) for part in parts[0::2]]
         self.slots = parts[1::2]
+        self.wanted = frozenset(self.slots)
 
     def encode(self, values: dict[str, bytes]) -> bytes:
         pieces = [self.texts[0]]
-        for slot, text in zip(self.slots, self.texts[1:], strict=True):
-            pieces += (values[slot], text)
+        for name, text in zip(self.slots, self.texts[1:], strict=True):
+            pieces += (values[name], text)
         return b"=\r\n".join(pieces)
 
 
@@ -193,18 +183,17 @@ class IssueMessage:
         self.test = test
         self._clock = _Clock()
         accent = publication.accent_color if _HEX_COLOR.fullmatch(publication.accent_color) else ""
-        merged = any(
-            _MERGE_RE.search(text)
-            for text in (issue.title, issue.subtitle, issue.body_markdown, issue.body_html)
+        merged = merge_fields.uses_merge_fields(
+            issue.title, issue.subtitle, issue.body_markdown, issue.body_html
         )
         context = {
             "publication": publication,
             "issue": issue,
             "test": test,
             "greet": not merged,
-            "greeting_name": _slot("first"),
-            "reader_email": _slot("email"),
-            "unsubscribe_url": _slot("unsubscribe"),
+            "greeting_name": slot("first"),
+            "reader_email": slot("email"),
+            "unsubscribe_url": slot("unsubscribe"),
             "view_online_url": parts.links.view_online_url,
             "archive_url": parts.links.archive_url,
             "author": publication.author_name or publication.name,
@@ -213,14 +202,12 @@ class IssueMessage:
             "body_markdown": parts.body_markdown,
             "upgrade_url": parts.upgrade_url,
         }
-        subject = header_safe(
-            _merge_to_slots(render_template(f"{TEMPLATE}/subject.txt", **context))
-        )
-        text = _merge_to_slots(render_template(f"{TEMPLATE}/body.txt", **context))
-        body = _merge_to_slots(render_template(f"{TEMPLATE}/body.html", **context))
+        subject = header_safe(merge_to_slots(render_template(f"{TEMPLATE}/subject.txt", **context)))
+        text = merge_to_slots(render_template(f"{TEMPLATE}/body.txt", **context))
+        body = merge_to_slots(render_template(f"{TEMPLATE}/body.html", **context))
         self.subject = _Filled((TEST_PREFIX if test else "") + subject)
         self.text = _EncodedPart(crlf(text.strip() + "\n"))
-        self.html = _EncodedPart(crlf(_inliner.inline(body)))
+        self.html = _EncodedPart(crlf(merge_fields.place_slots(_inliner.inline(body))))
         self.boundary = f"=_tend_{secrets.token_hex(12)}"  # "=_" never occurs in QP text
         static = not self.subject.has_slots
         self._static_subject = subject_header(self.subject.parts[0]) if static else None
@@ -265,7 +252,10 @@ class IssueMessage:
             "unsubscribe": unsubscribe,
         }
         text_values = {key: quoted_printable(value) for key, value in raw.items()}
-        html_values = {key: quoted_printable(html.escape(value)) for key, value in raw.items()}
+        html_values = {
+            key: quoted_printable(value)
+            for key, value in merge_fields.html_values(raw, self.html.wanted).items()
+        }
         message_id = self.message_id(subscriber_id)
         subject = self._static_subject or subject_header(header_safe(self.subject.fill(raw)))
         head = (

@@ -1,11 +1,11 @@
 """Publishing: publications (the tenants), their team, settings, custom domains, issues.
 
-Models: Publication, Membership, Invitation, Issue (models). Services:
-publications, team, custom_domains, issues, rendering. The two parents that own tenancy live
-here, because binding a tenant means finding a publication and a membership:
-dashboard_parent (`/dashboard/<pub_slug>/...`: membership check, binds the publication) and
-public_parent (`/p/<pub_slug>/...`, or `/` on a verified custom domain through
-custom_domain_routing). Every feature's dashboard and public blueprints nest into them.
+Models: Publication, Membership, Invitation, Issue (models). Services: publications, team,
+custom_domains, issues, rendering, feed_fields (feed text encoded for feed apps). The two
+parents that own tenancy live here, because binding a tenant means finding a publication and
+a membership: dashboard_parent (`/dashboard/<pub_slug>/...`: membership check, binds the
+publication) and public_parent (`/p/<pub_slug>/...`, or `/` on a verified custom domain
+through custom_domain_routing). Every feature's dashboard and public blueprints nest into them.
 Routes here: the dashboard home, settings, team and issue editor; the archive, issue pages,
 feeds and sitemap; `/invitations/<token>`.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from html import unescape
 
 import nh3
 from markdown_it import MarkdownIt
@@ -77,8 +78,9 @@ def format_read_time_short(seconds: int) -> str:
 
 
 def plain_text(html: str) -> str:
-    """Visible text of rendered HTML, whitespace collapsed (for excerpts and feeds)."""
-    return re.sub(r"\s+", " ", _TAG_RE.sub(" ", html)).strip()
+    """Visible text of rendered (sanitised) HTML, entities decoded and whitespace collapsed
+    (for excerpts and feeds): text, to be escaped for wherever it goes."""
+    return re.sub(r"\s+", " ", unescape(_TAG_RE.sub(" ", html))).strip()
 
 
 def slugify(text: str, max_length: int = 80) -> str:

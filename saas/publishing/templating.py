@@ -1,9 +1,10 @@
-"""Jinja filters for issues: reading time and the excerpt shown in lists and feeds."""
+"""Jinja filters for issues: reading time, the excerpt shown in lists and feeds, feed fields."""
 
 from __future__ import annotations
 
 from flask import Flask
 
+from saas.publishing import feed_fields
 from saas.publishing.rendering import format_read_time_long, format_read_time_short, plain_text
 
 
@@ -21,4 +22,7 @@ def init_app(app: Flask) -> None:
         read_time_long=format_read_time_long,
         read_time_short=format_read_time_short,
         excerpt=excerpt,
+        feed_html_text=feed_fields.text_as_html,
+        feed_ambiguous_text=feed_fields.ambiguous_text,
+        feed_clean_html=feed_fields.clean_html,
     )

@@ -7,13 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError
 
 from saas.audience.imports.addresses import normalize_address
 from saas.audience.imports.formats import CsvFileError, read_csv_file
 from saas.audience.imports.layouts import detect_layout
 from saas.audience.imports.records import NAME_MAX, parse_tags, parse_timestamp
 from saas.audience.models import ACTIVE, BOUNCED, PENDING, UNSUBSCRIBED
+from saas.core.validators import email_address
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
 
@@ -182,7 +183,7 @@ def test_timestamps():
 
 def _reference(raw: str) -> str | None:
     try:
-        return validate_email(raw, check_deliverability=False).normalized.lower()
+        return email_address(raw).lower()
     except EmailNotValidError:
         return None
 
@@ -194,7 +195,7 @@ def _ours(raw: str) -> str | None:
         return None
 
 
-def test_fast_address_check_agrees_with_email_validator():
+def test_fast_address_check_agrees_with_the_subscribe_forms():
     corpus = [
         "Ada@Example.COM",
         "a.b+tag@sub.example.co.uk",
@@ -214,6 +215,9 @@ def test_fast_address_check_agrees_with_email_validator():
         "Ada <ada@example.com>",
         "a" * 64 + "@example.com",
         "a" * 65 + "@example.com",
+        "é" * 32 + "@example.com",
+        "é" * 33 + "@example.com",
+        "test@io",
         "a@" + "b" * 63 + ".com",
         "a@" + "b" * 64 + ".com",
         "a@" + ".".join(["abcdefghi"] * 25) + ".com",

@@ -437,3 +437,30 @@ def test_names_with_backslashes_quotes_and_accents_arrive_intact(app, client, pu
     content = 'email,name\nodd@example.com,"C:\\Users\\Zoë ""Z"" \\N"\n'.encode()
     upload(app, client, pub, content)
     assert readers(app, pub)["odd@example.com"]["name"] == 'C:\\Users\\Zoë "Z" \\N'
+
+
+def test_a_line_with_a_nul_byte_is_rejected_and_the_rest_of_the_file_imported(app, client, pub):
+    filler = b"".join(b"reader%d@example.com,Reader %d\n" % (n, n) for n in range(300))
+    content = (
+        b"email,name\x00\n"  # even the header row
+        b"ada@example.com,Ada\n"
+        b"nul\x00@example.com,In the address\n"
+        b"grace@example.com,Gra\x00ce\n"
+        + filler  # past the first few kilobytes, where the file's encoding is judged
+        + b"late@example.com,Late \x00\n"
+        b"last@example.com,Last\n"
+    )
+    response = upload(app, client, pub, content)
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    import_ = latest_import(app, pub)
+    assert_accounted_for(import_)
+    assert (import_.imported_count, import_.rejected_count) == (302, 3)
+    assert [(line, email) for line, email, _ in import_.rejections] == [
+        (3, "nul\ufffd@example.com"),
+        (4, "grace@example.com"),
+        (305, "late@example.com"),
+    ]
+    assert all("NUL" in reason for _, _, reason in import_.rejections)
+    assert {"ada@example.com", "last@example.com"} <= set(readers(app, pub))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "line 4:" in page and "\x00" not in page

@@ -12,6 +12,7 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 
 from saas.audience.imports.records import Record
+from saas.core.validators import LOCAL_PART_MAX_OCTETS, email_address
 
 # RFC 5322 dot-atom: every such ASCII local part is valid as written, so only the domain
 # needs email-validator's checks, and a list has far fewer domains than addresses.
@@ -27,19 +28,19 @@ def _normalized_domain(domain: str) -> str | None:
 
 
 def normalize_address(raw: str) -> str:
-    """The address email-validator accepts, lower-cased; raises EmailNotValidError if none.
+    """The address the subscribe forms accept, lower-cased; raises EmailNotValidError if none.
 
-    Gives exactly what ``validate_email(raw, check_deliverability=False).normalized.lower()``
-    gives, with a fast path for plain ASCII local parts.
+    Gives exactly what ``saas.core.validators.email_address(raw).lower()`` gives, with a fast
+    path for plain ASCII local parts.
     """
     local, at, domain = raw.rpartition("@")
-    if at and len(local) <= 64 and _DOT_ATOM.match(local):
+    if at and len(local) <= LOCAL_PART_MAX_OCTETS and _DOT_ATOM.match(local):
         normalized = _normalized_domain(domain)
         if normalized is not None and normalized.isascii():
             address = f"{local}@{normalized}"
             if len(address) <= 254:
                 return address.lower()
-    return validate_email(raw, check_deliverability=False).normalized.lower()
+    return email_address(raw).lower()
 
 
 class AddressCheck:

@@ -19,6 +19,7 @@ from saas.audience.imports.layouts import Layout, detect_layout
 from saas.audience.imports.records import CONTROL_CHARACTERS, Record, parse_row
 
 _SAMPLE = 16_384
+_STRAY_CONTROLS = 8  # control characters a short text file may hold and still be text
 _CONTENT = re.compile(r"[^ ,;\t\r\n]")  # the first character of the header row
 
 
@@ -94,7 +95,9 @@ def _decode(content: bytes) -> str:
         except UnicodeDecodeError:
             continue
         head = text[:4096]
-        if "\x00" not in head and len(CONTROL_CHARACTERS.findall(head)) <= len(head) // 100:
+        # A binary file is full of control characters; a stray one (even a NUL) only spoils
+        # its own line, which is rejected with the reason (saas.audience.imports.records).
+        if len(CONTROL_CHARACTERS.findall(head)) <= max(_STRAY_CONTROLS, len(head) // 100):
             return text.lstrip("\ufeff")
     raise CsvFileError("This file is not a CSV file (it does not contain readable text).")
 
@@ -128,7 +131,7 @@ def read_csv_file(content: bytes) -> CsvFile:
         )
     except (csv.Error, StopIteration) as exc:
         raise CsvFileError(f"The file could not be read as CSV ({exc}).") from exc
-    layout = detect_layout(header)
+    layout = detect_layout([CONTROL_CHARACTERS.sub("", cell) for cell in header])
     if layout is None:
         if any("@" in cell for cell in header):
             raise CsvFileError(

@@ -38,6 +38,7 @@ _ESCAPED_FORMULA = re.compile(r"'(?=[=+\-@\t\r])")
 # Control characters other than tab and line breaks: stripped from names; in bulk they
 # also tell a binary file from text.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NUL_IN_LINE = "the line holds a NUL byte (an invisible character a damaged file may carry)"
 
 
 @dataclass(slots=True)
@@ -113,6 +114,10 @@ def parse_row(layout: Layout, width: int, line: int, cells: list[str]) -> Record
     if layout.unescape:
         cells = [_ESCAPED_FORMULA.sub("", c, count=1) if c[:1] == "'" else c for c in cells]
     record = Record(line=line, email=_cell(cells, cols.email))
+    if any("\x00" in cell for cell in cells):
+        record.email = record.email.replace("\x00", "\ufffd")  # shown, never stored
+        record.problem = NUL_IN_LINE
+        return record
     extra = [c for c in cells[width:] if c.strip()]
     if extra:
         record.problem = f"{width + len(extra)} columns where the header has {width}"
