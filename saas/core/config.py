@@ -238,6 +238,10 @@ def load_config() -> dict[str, Any]:
         "PUBLIC_CACHE_SECONDS": int(
             os.environ.get("PUBLIC_CACHE_SECONDS", "10" if production else "0")
         ),
+        # How long past PUBLIC_CACHE_SECONDS a page is kept to serve if the app fails.
+        "PUBLIC_CACHE_STALE_SECONDS": int(
+            os.environ.get("PUBLIC_CACHE_STALE_SECONDS", "86400" if production else "0")
+        ),
         "WORKER_FORK": _bool("TEND_WORKER_FORK", False),
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "1" if production else "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),

@@ -1,10 +1,21 @@
-"""Friendly error pages: every failure a reader or practitioner can cause is a 4xx page."""
+"""Friendly error pages: every failure a reader or practitioner can cause is a 4xx page.
+
+A database that cannot be reached is a 503 with Retry-After and a page that reads nothing
+from the database, not a 500 (the public page cache serves a stale copy first when it has
+one: saas.core.page_cache).
+"""
 
 from __future__ import annotations
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from werkzeug.exceptions import HTTPException
+
+from saas.core.extensions import db
+
+# Seconds a client is asked to wait when the database cannot be reached.
+RETRY_AFTER_SECONDS = 30
 
 MESSAGES = {
     400: ("Something in that request was off", "Please go back and try again."),
@@ -45,8 +56,41 @@ def init_app(app: Flask) -> None:
         title, detail = MESSAGES.get(error.code or 500, (error.name, error.description or ""))
         return _render(error.code or 500, title, detail)
 
+    @app.errorhandler(DisconnectionError)
+    @app.errorhandler(DBAPIError)
+    def database_unreachable(error: Exception):
+        if isinstance(error, DBAPIError) and not _is_connection_problem(error):
+            raise error
+        return _unavailable()
+
     @app.errorhandler(500)
     def server_error(error):
         return _render(
             500, "Something went wrong on our side", "It has been logged. Please try again."
         )
+
+
+def _is_connection_problem(error: DBAPIError) -> bool:
+    """Whether a database error means the server is unreachable (not a bad statement)."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
+
+
+def _unavailable():
+    """503 with Retry-After, rendered from a page that reads nothing from the database."""
+    current_app.logger.warning("database unreachable: answering 503 for %s", request.path)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the session is discarded at teardown
+        current_app.logger.debug("rollback after a lost connection failed", exc_info=True)
+    if _wants_json():
+        response = jsonify(error="Unavailable", detail="Try again in a minute.")
+    else:
+        # Straight from the environment: request context processors may read the database.
+        page = current_app.jinja_env.get_template("unavailable.html").render()
+        response = current_app.make_response(page)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response

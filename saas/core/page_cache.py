@@ -19,6 +19,9 @@ custom domain and the platform host never share an entry. It is deliberately con
 - bounded: least recently used entries go first past ``max_entries`` or ``max_bytes``.
 
 Each worker process has its own cache, so an edit shows on every worker within the TTL.
+Expired entries are kept a while longer (``PUBLIC_CACHE_STALE_SECONDS``) as a fallback: when
+the app fails (its database restarting, say), readers get the last good copy marked
+``X-Cache: STALE`` instead of an error.
 Answers to cacheable requests carry ``X-Cache: HIT`` (with ``Age``) or ``X-Cache: MISS``
 (whether or not the answer could be kept); bypassed requests carry neither. A hit gets its
 own ``X-Request-ID``, like a request Flask answered.
@@ -141,17 +144,29 @@ class PublicPageCache:
             self._entries.clear()
             self._bytes = 0
 
-    def _get(self, key: str, ttl: float) -> CachedResponse | None:
+    def _get(self, key: str, ttl: float, stale_for: float = 0.0) -> CachedResponse | None:
+        """The entry if it is younger than `ttl` (+ `stale_for`); older ones are dropped."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            if self.clock() - entry.stored_at >= ttl:
+            age = self.clock() - entry.stored_at
+            if age >= ttl + stale_for:
                 del self._entries[key]
                 self._bytes -= len(entry.body)
                 return None
+            if age >= ttl:
+                return None  # kept only as a fallback for when the app fails
             self._entries.move_to_end(key)
             return entry
+
+    def _stale(self, key: str, ttl: float, stale_for: float) -> CachedResponse | None:
+        """An expired entry still inside the stale-if-error window, if there is one."""
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or self.clock() - entry.stored_at >= ttl + stale_for:
+            return None
+        return entry
 
     def _put(self, key: str, entry: CachedResponse) -> None:
         with self._lock:
@@ -171,6 +186,12 @@ class PublicPageCache:
     def _ttl(self) -> float:
         try:
             return float(self.config.get("PUBLIC_CACHE_SECONDS") or 0)
+        except (TypeError, ValueError):
+            return 0.0
+
+    def _stale_for(self) -> float:
+        try:
+            return float(self.config.get("PUBLIC_CACHE_STALE_SECONDS") or 0)
         except (TypeError, ValueError):
             return 0.0
 
@@ -229,31 +250,51 @@ class PublicPageCache:
             return self.app(environ, start_response)
 
         head = environ["REQUEST_METHOD"] == "HEAD"
-        entry = self._get(key, ttl)
+        stale_for = self._stale_for()
+        entry = self._get(key, ttl, stale_for)
         if entry is not None:
-            age = int(self.clock() - entry.stored_at)
-            start_response(
-                entry.status,
-                [
-                    *entry.headers,
-                    ("X-Request-ID", _request_id(environ)),
-                    ("X-Cache", "HIT"),
-                    ("Age", str(age)),
-                ],
-            )
-            return [] if head else [entry.body]
+            return self._answer(entry, environ, start_response, "HIT", head)
         if head:
             # A HEAD answer has no body to keep; let the app answer it.
             def miss(status: str, headers: Headers, exc_info: Any = None) -> Callable:
                 return start_response(status, [*headers, ("X-Cache", "MISS")], exc_info)
 
             return self.app(environ, miss)
-        return self._fill(key, environ, start_response)
+        stale = self._stale(key, ttl, stale_for) if stale_for > 0 else None
+        return self._fill(key, environ, start_response, stale)
+
+    def _answer(
+        self,
+        entry: CachedResponse,
+        environ: WSGIEnviron,
+        start_response: StartResponse,
+        how: str,
+        head: bool = False,
+    ) -> Iterable[bytes]:
+        age = int(self.clock() - entry.stored_at)
+        start_response(
+            entry.status,
+            [
+                *entry.headers,
+                ("X-Request-ID", _request_id(environ)),
+                ("X-Cache", how),
+                ("Age", str(age)),
+            ],
+        )
+        return [] if head else [entry.body]
 
     def _fill(
-        self, key: str, environ: WSGIEnviron, start_response: StartResponse
+        self,
+        key: str,
+        environ: WSGIEnviron,
+        start_response: StartResponse,
+        stale: CachedResponse | None = None,
     ) -> Iterable[bytes]:
-        """Run the app, buffer its answer, keep it if it may be shared, and pass it on."""
+        """Run the app, buffer its answer, keep it if it may be shared, and pass it on.
+
+        When the app fails (a 5xx, or an exception) and an expired copy is still inside the
+        stale-if-error window, the reader gets that copy instead (`X-Cache: STALE`).
+        """
         captured: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -261,14 +302,21 @@ class PublicPageCache:
             captured.update(status=status, headers=list(headers), exc_info=exc_info)
             return chunks.append
 
-        iterable = self.app(environ, capture)
         try:
-            for chunk in iterable:
-                chunks.append(chunk)
-        finally:
-            close = getattr(iterable, "close", None)
-            if close is not None:
-                close()
+            iterable = self.app(environ, capture)
+            try:
+                for chunk in iterable:
+                    chunks.append(chunk)
+            finally:
+                close = getattr(iterable, "close", None)
+                if close is not None:
+                    close()
+        except Exception:
+            if stale is None:
+                raise
+            return self._answer(stale, environ, start_response, "STALE")
+        if stale is not None and str(captured.get("status", "500")).startswith("5"):
+            return self._answer(stale, environ, start_response, "STALE")
 
         if "status" not in captured:
             raise RuntimeError("WSGI app returned without calling start_response")

@@ -288,3 +288,65 @@ def test_other_query_strings_still_bypass_the_cache():
         response = client.get(f"{ISSUE}?start=12&utm_source=x")
         assert "X-Cache" not in response.headers
     assert page.calls == 2
+
+
+class Failing(Page):
+    """Answers 200 until told to fail, then 503s (or raises, like a crashed app)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failure: str | None = None
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if self.failure == "raise":
+            raise ConnectionError("database gone")
+        if self.failure:
+            start_response(self.failure, [("Content-Type", "text/html")])
+            return [b"unavailable"]
+        return super().__call__(environ, start_response)
+
+
+def _stale_cache(stale_seconds: int = 60) -> tuple[Client, Failing, Clock]:
+    page, clock = Failing(), Clock()
+    config = {"PUBLIC_CACHE_SECONDS": 10, "PUBLIC_CACHE_STALE_SECONDS": stale_seconds}
+    return Client(PublicPageCache(page, config, clock=clock), use_cookies=False), page, clock
+
+
+@pytest.mark.parametrize(
+    "failure", ["503 SERVICE UNAVAILABLE", "500 INTERNAL SERVER ERROR", "raise"]
+)
+def test_a_failing_app_is_covered_by_the_last_good_copy(failure):
+    client, page, clock = _stale_cache()
+    assert client.get(ISSUE).headers["X-Cache"] == "MISS"
+    clock.now += 30  # expired, inside the stale window
+    page.failure = failure
+    response = client.get(ISSUE)
+    assert response.status_code == 200
+    assert response.headers["X-Cache"] == "STALE"
+    assert response.get_data() == b"page 1 for " + ISSUE.encode()
+    assert response.headers["Age"] == "30"
+
+
+def test_a_working_app_refreshes_an_expired_copy():
+    client, page, clock = _stale_cache()
+    client.get(ISSUE)
+    clock.now += 30
+    assert client.get(ISSUE).headers["X-Cache"] == "MISS"
+    assert page.calls == 2
+
+
+def test_past_the_stale_window_the_failure_shows():
+    client, page, clock = _stale_cache(stale_seconds=60)
+    client.get(ISSUE)
+    clock.now += 10 + 61
+    page.failure = "503 SERVICE UNAVAILABLE"
+    response = client.get(ISSUE)
+    assert response.status_code == 503 and response.headers["X-Cache"] == "MISS"
+
+
+def test_a_missing_page_is_not_covered_by_a_stale_copy():
+    client, page, clock = _stale_cache()
+    client.get(ISSUE)
+    clock.now += 30
+    page.failure = "404 NOT FOUND"  # unpublished since: readers must see that
+    assert client.get(ISSUE).status_code == 404
