@@ -1,4 +1,5 @@
-"""Sends finish by themselves after Redis dies mid-send, with or without its data.
+"""Sends finish by themselves after Redis dies mid-send (with or without its data), or PostgreSQL
+restarts mid-send.
 
 Real parts only: PostgreSQL, a private `redis-server` this test starts and kills, a
 `python -m worker` process and an SMTP server in its own process that records every message.
@@ -8,6 +9,10 @@ which job holds which rows are gone) or with its append-only file. The worker mu
 its sweep finds the send in the database and carries it to the end. Every active reader gets
 the issue; the only copies sent twice are those in flight when Redis died, which is at most
 one unrecorded group of outcomes (RECORD_EVERY) plus the message being handed over.
+
+The PostgreSQL case stops a private cluster (immediate shutdown, every connection cut) for
+PG_DOWN_SECONDS while a batch is being sent: the batch job and the send's watcher fail, and
+the worker's sweep re-arms the watcher once the database is back. The same bound holds.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from flask_migrate import upgrade
 
+from saas import create_app
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.delivery import batches as send_batches
 from saas.delivery import sending
 from saas.delivery.models import Send
 from saas.publishing.models import Issue, Publication
+from tests import pg_cluster
 from tests.conftest import USING_POSTGRES, USING_REDIS
 from tests.delivery.test_crash_safety import (
     SINK,
@@ -37,6 +45,7 @@ from tests.delivery.test_crash_safety import (
     _start,
     _wait_for,
 )
+from tests.factories import Factories
 from tests.smtp_sink import free_port
 
 pytestmark = pytest.mark.skipif(
@@ -120,6 +129,94 @@ def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, per
     per_reader = Counter(address for address, _ in received)
     duplicates = len(received) - len(per_reader)
     print(f"received at kill {received_at_kill}, in all {len(received)}, duplicates {duplicates}")
+    assert set(per_reader) == active
+    assert not set(per_reader) & others
+    assert duplicates <= send_batches.RECORD_EVERY + 1
+    assert _count(app, publication_id, "queued", "sending") == 0
+    assert _count(app, publication_id, "sent") == len(active)
+
+
+PG_DOWN_SECONDS = 8
+
+
+@pytest.fixture()
+def private_pg_app(smtp_sink, tmp_path):
+    """The app on a private PostgreSQL cluster this test may stop, and a private Redis."""
+    redis_port = free_port()
+    redis = _redis(redis_port, tmp_path, False, tmp_path / "redis.log")
+    cluster = pg_cluster.PrivateCluster().create()
+    cluster.start()
+    url = cluster.create_database("tend_send_outage")
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MIGRATION_DATABASE_URI": url,
+            "SECRET_KEY": "outage-test-secret",
+            "BASE_URL": "http://localhost",
+            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
+            "MAIL_TRANSPORT": "smtp",
+            "SMTP_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
+        }
+    )
+    with application.app_context():
+        upgrade()
+    try:
+        yield application, cluster
+    finally:
+        with application.app_context():
+            db.engine.dispose()
+        cluster.remove()
+        _kill(redis, signal.SIGTERM)
+
+
+@pytest.mark.skipif(not pg_cluster.available(), reason="needs PostgreSQL server binaries")
+def test_a_send_finishes_after_postgresql_restarts_mid_send(private_pg_app, tmp_path):
+    app, cluster = private_pg_app
+    publication_id, issue_id, active, others = _seed(app, Factories(app))
+    sink_port, received_file = free_port(), tmp_path / "received.tsv"
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "SMTP_URL": f"smtp://127.0.0.1:{sink_port}",
+        "MAIL_TRANSPORT": "smtp",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "BASE_URL": app.config["BASE_URL"],
+        "DELIVERY_CLAIM_TIMEOUT": "2",
+        "SEND_SWEEP_SECONDS": "1",
+        "SENTRY_DSN": "",
+    }
+    sink = _start(
+        [sys.executable, "-c", SINK, str(sink_port), str(received_file)], tmp_path / "sink.log", env
+    )
+    worker = _start([sys.executable, "-m", "worker"], tmp_path / "worker.log", env)
+    try:
+        with app.app_context(), bound_to(publication_id):
+            send_id = sending.send_now(
+                db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
+            ).id
+        _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
+        cluster.stop()
+        received_at_stop = len(_received(received_file))
+        assert received_at_stop < len(active), "PostgreSQL stopped after the send was over"
+        time.sleep(PG_DOWN_SECONDS)
+        cluster.start()
+
+        def finished() -> bool:
+            with app.app_context(), bound_to(publication_id):
+                return db.session.get(Send, send_id, populate_existing=True).status == "done"
+
+        _wait_for(finished, 120, "the send to finish after PostgreSQL came back")
+        assert worker.poll() is None, "the worker exited"
+    finally:
+        for process in (worker, sink):
+            _kill(process, signal.SIGTERM)
+
+    received = _received(received_file)
+    per_reader = Counter(address for address, _ in received)
+    duplicates = len(received) - len(per_reader)
+    print(f"received at stop {received_at_stop}, in all {len(received)}, duplicates {duplicates}")
     assert set(per_reader) == active
     assert not set(per_reader) & others
     assert duplicates <= send_batches.RECORD_EVERY + 1
