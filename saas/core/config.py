@@ -125,8 +125,9 @@ def _plan_prices(monthly: str, yearly: str) -> dict[str, str]:
 def billing_settings() -> dict[str, Any]:
     """Stripe keys, the practitioner plan table and the reader-payments platform fee.
 
-    Billing is on only when STRIPE_SECRET_KEY is set; without it every plan limit is off and
-    the billing pages explain how to turn payments on. In each plan None means unlimited.
+    Billing is on only when STRIPE_SECRET_KEY is set; without it every plan limit is off, the
+    billing pages say paid plans are not available yet and the ops console's Payments page
+    tells operators how to turn payments on. In each plan None means unlimited.
     """
     return {
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
