@@ -1,4 +1,4 @@
-"""The subscribe box asks only strangers to subscribe."""
+"""The subscribe box asks only strangers to subscribe, and never repeats what the page says."""
 
 # ruff: noqa: F811  (pytest fixtures are imported, then named as parameters)
 
@@ -17,6 +17,11 @@ from tests.reply_helpers import (  # noqa: F401  (fixtures)
 )
 
 PROMPT = "Get new issues by email"
+
+
+def _main(html: str) -> str:
+    """What a visitor reads: the page's <main>, not its <head> metadata."""
+    return html.split("<main", 1)[1].split("</main>", 1)[0]
 
 
 def test_signed_in_reader_is_told_they_are_subscribed_instead_of_asked(app, client, setup, mailbox):
@@ -42,3 +47,19 @@ def test_signed_in_reader_who_left_the_list_is_asked_again(app, client, setup, m
         db.session.commit()
     html = issue_page(client, pub, issue)
     assert PROMPT in html and "You’re subscribed" not in html
+
+
+def test_home_page_shows_the_tagline_once(app, client, factories):
+    tagline = "Notes on rest, repair and the slow work of change"
+    factories.publication(slug="slow", name="Slow Work", tagline=tagline)
+    home = _main(client.get("/p/slow/").get_data(as_text=True))
+    assert home.count(tagline) == 1
+    assert PROMPT in home and "Each new issue, straight to your inbox." in home
+
+
+def test_issue_page_box_still_carries_the_tagline(app, client, factories):
+    tagline = "Notes on rest, repair and the slow work of change"
+    pub = factories.publication(slug="slow", name="Slow Work", tagline=tagline)
+    issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
+    page = _main(client.get(f"/p/slow/issues/{issue.slug}").get_data(as_text=True))
+    assert f"{tagline}. Free; unsubscribe with one click." in page

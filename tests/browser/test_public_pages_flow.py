@@ -1,5 +1,6 @@
 """What readers see on a publication's public pages, in real Chromium at phone and desktop
-widths: a signed-in subscriber is told they are subscribed instead of being asked again."""
+widths: the tagline said once on the home page, and a signed-in subscriber told they are
+subscribed instead of being asked to subscribe again."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.browser.layout import assert_fits_screen  # noqa: E402
+from tests.browser.layout import assert_fits_screen, shot  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,19 @@ def slow_work(factories):
     issue = factories.issue(pub, title="On rest", slug="on-rest", publish=True)
     factories.subscriber(pub, email=READER, name="Ada")
     return pub, issue
+
+
+@pytest.mark.parametrize("kind, width", [("phone", 390), ("desktop", 1200)])
+def test_home_page_says_the_tagline_once(
+    kind, width, live_server, new_context, slow_work, artifacts
+):
+    page = new_context(kind).new_page()
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(f"{live_server}/p/slow/")
+    expect(page.get_by_text(TAGLINE)).to_have_count(1)
+    expect(page.get_by_role("heading", name="Get new issues by email")).to_be_visible()
+    shot(page, artifacts, f"home-{width}")
+    assert_fits_screen(page, f"home ({kind})")
 
 
 @pytest.mark.parametrize("kind, width", [("phone", 390), ("desktop", 1200)])
