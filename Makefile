@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## run: set up, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite, no servers)
+# demo and serve get the same address: without BASE_URL, links in mail and pages follow it.
 run: $(STAMP)
 	$(FLASK) db upgrade
-	$(FLASK) demo
+	$(FLASK) demo --host $(HOST) --port $(PORT)
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
 ## test: set up and run the whole suite, browser tests included
@@ -50,7 +51,7 @@ migrate: $(STAMP)
 	$(FLASK) db upgrade
 
 demo: $(STAMP)
-	$(FLASK) demo
+	$(FLASK) demo --host $(HOST) --port $(PORT)
 
 chromium: $(STAMP)
 	@bash scripts/ensure-chromium.sh >/dev/null

@@ -38,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(load_config())
     if config:
         app.config.update(config)
+        if "BASE_URL" in config:  # an address given by the caller is kept whatever is served
+            app.config["BASE_URL_FOLLOWS_SERVER"] = config.get("BASE_URL_FOLLOWS_SERVER", False)
 
     from saas.core import observability
 

@@ -24,6 +24,8 @@ _limit_post = limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 @bp.route("/signup", methods=["GET", "POST"])
 @_limit_post
 def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.publishing.home"))
     form = SignupForm()
     if form.validate_on_submit():
         accounts.sign_up(form.name.data, form.email.data, form.password.data)

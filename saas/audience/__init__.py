@@ -19,7 +19,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Routes."""
+    """Routes, and `signed_in_reader(publication)` for templates."""
     from saas.audience import (  # noqa: F401  (register routes)
         grow_views,
         reader_signin_views,
@@ -27,3 +27,6 @@ def init_app(app: Flask) -> None:
         subscriber_views,
     )
     from saas.audience.imports import views  # noqa: F401  (register routes)
+    from saas.audience.reader_session import current_reader
+
+    app.add_template_global(current_reader, "signed_in_reader")

@@ -6,6 +6,7 @@ Every setting documented in README's configuration table is read here and nowher
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -59,6 +60,24 @@ def _checked_fernet_keys(value: str) -> str:
     return ",".join(keys)
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address a development server listening on host:port is reached at.
+
+    A server listening on every interface (0.0.0.0, ::) is reached at this machine's
+    loopback address; other machines need BASE_URL set to an address they can reach.
+    """
+    host = host.strip().strip("[]")
+    try:
+        address = ipaddress.ip_address(host) if host else None
+    except ValueError:  # a host name
+        address = None
+    if not host or (address is not None and address.is_unspecified):
+        host = "localhost" if address is not None and address.version == 6 else "127.0.0.1"
+    elif address is not None and address.version == 6:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def sqlalchemy_url(url: str) -> str:
     """psycopg 3 is the driver; accept the common postgres:// spellings."""
     for prefix in ("postgres://", "postgresql://"):
@@ -106,8 +125,9 @@ def _plan_prices(monthly: str, yearly: str) -> dict[str, str]:
 def billing_settings() -> dict[str, Any]:
     """Stripe keys, the practitioner plan table and the reader-payments platform fee.
 
-    Billing is on only when STRIPE_SECRET_KEY is set; without it every plan limit is off and
-    the billing pages explain how to turn payments on. In each plan None means unlimited.
+    Billing is on only when STRIPE_SECRET_KEY is set; without it every plan limit is off, the
+    billing pages say paid plans are not available yet and the ops console's Payments page
+    tells operators how to turn payments on. In each plan None means unlimited.
     """
     return {
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
@@ -180,7 +200,10 @@ def load_config() -> dict[str, Any]:
         "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0.0")),
         "RELEASE": _release(),
         "REDIS_URL": redis_url,
-        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "BASE_URL": (os.environ.get("BASE_URL") or served_base_url("127.0.0.1", 5000)).rstrip("/"),
+        # Without BASE_URL, development links follow the address `flask serve` and `flask demo`
+        # are given (saas/site/cli.py), so `make run PORT=8080` mails links that work.
+        "BASE_URL_FOLLOWS_SERVER": not production and not os.environ.get("BASE_URL"),
         "PLATFORM_HOSTS": [
             h.strip().lower()
             for h in os.environ.get("PLATFORM_HOSTS", "localhost,127.0.0.1").split(",")

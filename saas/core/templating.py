@@ -24,6 +24,14 @@ def paragraphs(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"\r?\n\s*\r?\n", text or "") if p.strip()]
 
 
+def possessive(name: str) -> str:
+    """A name made possessive: "Maya’s", and "Calm Waters’" for a name ending in s."""
+    name = (name or "").rstrip()
+    if not name:
+        return ""
+    return name + ("’" if name[-1] in "sS" else "’s")
+
+
 def readable_on(hex_color: str) -> str:
     """Black or white, whichever reads better on the given background colour."""
     try:
@@ -41,6 +49,7 @@ def init_app(app: Flask) -> None:
         local_date=local_date,
         readable_on=readable_on,
         paragraphs=paragraphs,
+        possessive=possessive,
     )
     app.jinja_env.globals.update(
         public_url=public_url,

@@ -1,4 +1,4 @@
-"""Sending issues: test sends, send now, schedule, pause / resume, live progress and records."""
+"""Sending issues: test sends, send now, schedule, pause, resume, new readers, progress."""
 
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ def inject_send_helpers() -> dict:
     return {
         "issue_send": lambda issue: sending.send_for_issue(g.publication, issue.id),
         "active_reader_count": lambda: sending.active_reader_count(g.publication),
+        "new_reader_count": lambda send: sending.new_reader_count(g.publication, send.issue_id),
     }
 
 
@@ -140,6 +141,18 @@ def pause_send(send_id: int):
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/resume", methods=["POST"])
 def resume_send(send_id: int):
     return _act(send_id, sending.resume_send, "Resumed where it stopped.")
+
+
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/new-readers", methods=["POST"])
+def send_to_new_readers(send_id: int):
+    send = _send_or_404(send_id)
+    try:
+        count = sending.send_to_new_readers(g.publication, send)
+    except sending.SendError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Sending to {count:,} new reader{'' if count == 1 else 's'}.", "success")
+    return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
 
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/cancel", methods=["POST"])

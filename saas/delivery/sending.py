@@ -1,8 +1,11 @@
 """Sending an issue to the list, as the practitioner sees it: start, schedule, pause, watch.
 
-`send_now` and `schedule_send` open the issue's one Send; the jobs in `send_batches` deliver
-it and `send_upkeep` keeps it moving. `progress` and `delivery_page` feed the send page: live
-counts per status with an estimate of the time left, and the searchable per-recipient record.
+`send_now` and `schedule_send` open the issue's one Send (never for an empty list);
+`send_to_new_readers` runs that send again for readers who joined since, and the one
+Delivery per issue and reader keeps anyone from a second copy. The jobs in `send_batches`
+deliver it and `send_upkeep` keeps it moving. `progress` and `delivery_page` feed the send
+page: live counts per status with an estimate of the time left, and the searchable
+per-recipient record.
 """
 
 from __future__ import annotations
@@ -106,6 +109,18 @@ def active_reader_count(publication: Publication) -> int:
     )
 
 
+def new_reader_count(publication: Publication, issue_id: int) -> int:
+    """Active readers the issue has not gone to yet (they joined after it was sent)."""
+    had_it = select(Delivery.id).where(
+        Delivery.issue_id == issue_id, Delivery.subscriber_id == Subscriber.id
+    )
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Subscriber)
+        .where(Subscriber.status == ACTIVE, ~had_it.exists())
+    )
+
+
 def send_test(publication: Publication, issue: Issue, user: User) -> str:
     """Mail the issue, as readers will get it but marked [Test], to the practitioner."""
     message = paid_mail.issue_message(publication, issue, test=True)
@@ -137,6 +152,14 @@ def _open_send(publication: Publication, issue: Issue, send: Send | None) -> Sen
     return send
 
 
+def _refuse_if_nobody_to_send_to(publication: Publication) -> None:
+    if active_reader_count(publication) == 0:
+        raise SendError(
+            "Nobody to send to yet: this publication has no active readers. Once readers "
+            "join, send it to them from here."
+        )
+
+
 def _commit_send() -> None:
     try:
         db.session.commit()
@@ -149,6 +172,7 @@ def send_now(publication: Publication, issue: Issue) -> Send:
     """Publish the issue if needed and start sending it to every active reader."""
     _refuse_if_suspended(publication)
     existing = _unsent(publication, issue)
+    _refuse_if_nobody_to_send_to(publication)
     if not issue.is_published:
         issue_service.publish_issue(publication, issue.id)
     send = _open_send(publication, issue, existing)
@@ -156,6 +180,32 @@ def send_now(publication: Publication, issue: Issue) -> Send:
     _commit_send()
     send_upkeep.start(send.id)
     return send
+
+
+def send_to_new_readers(publication: Publication, send: Send) -> int:
+    """Send a sent issue to the active readers who joined since; returns how many there are.
+
+    The same Send starts again: its fan-out adds a Delivery for each reader the issue has not
+    gone to (one per issue and reader), so nobody who had it gets a second copy.
+    """
+    _refuse_if_suspended(publication)
+    if send.status != SEND_DONE:
+        raise SendError("Wait until this send has finished, then send it to new readers.")
+    waiting = new_reader_count(publication, send.issue_id)
+    if waiting == 0:
+        raise SendError("Every active reader has had this issue: nobody new to send it to.")
+    # Only one click wins the done -> queued step.
+    restarted = db.session.execute(
+        update(Send)
+        .where(Send.id == send.id, Send.status == SEND_DONE)
+        .values(status=SEND_QUEUED, finished_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if not restarted:
+        raise SendError("This issue is already on its way to its new readers.")
+    send_upkeep.start(send.id)
+    return waiting
 
 
 def schedule_send(publication: Publication, issue: Issue, when: datetime) -> Send:

@@ -2,7 +2,8 @@
 
 Models: OpsAuditEntry (models). Services: console (cross-tenant views and actions, each one
 audited), queues (depth, workers, failed jobs), key_rotation (re-encrypt everything encrypted
-at rest: support requests, replies, two-factor secrets). Routes: `/ops` (operators only;
+at rest: support requests, replies, two-factor secrets), payments_setup (the Stripe settings
+and webhook an operator sets to turn payments on). Routes: `/ops` (operators only;
 everyone else gets 404). Commands: `flask ops grant|revoke`, `flask rotate-key`.
 
 May import: every feature below it.

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from saas.ops import console as ops
+from saas.ops import payments_setup
 from saas.ops import queues as queues_admin
 
 bp = Blueprint("ops", __name__, url_prefix="/ops")
@@ -71,6 +72,11 @@ def delete_job(job_id: str):
         abort(404)
     flash("Job deleted.", "success")
     return redirect(url_for("ops.queues"))
+
+
+@bp.route("/payments")
+def payments():
+    return render_template("ops/payments.html", setup=payments_setup.payments_setup())
 
 
 @bp.route("/audit")

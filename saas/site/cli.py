@@ -1,4 +1,8 @@
-"""Flask commands: `demo` and `serve` (the embedded default's server, running the periodic work)."""
+"""Flask commands: `demo` and `serve` (the embedded default's server, running the periodic work).
+
+Both take the address the app is served at (--host, --port): without BASE_URL set, absolute
+links in mail, feeds and pages follow it, so `make run PORT=8080` links to port 8080.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from saas.core import periodic
+from saas.core.config import served_base_url
+
+host_option = click.option("--host", default="127.0.0.1", help="Address to serve on.")
+port_option = click.option("--port", default=5000, type=int, help="Port to serve on.")
 
 
 def init_app(app: Flask) -> None:
@@ -18,12 +26,22 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
 
 
+def follow_served_address(app: Flask, host: str, port: int) -> str:
+    """Point BASE_URL at host:port unless BASE_URL was set; returns the base URL in use."""
+    if app.config.get("BASE_URL_FOLLOWS_SERVER"):
+        app.config["BASE_URL"] = served_base_url(host, port)
+    return app.config["BASE_URL"]
+
+
 @click.command("demo")
+@host_option
+@port_option
 @with_appcontext
-def demo_command() -> None:
-    """Create (or refresh) the demo practitioner and publication."""
+def demo_command(host: str, port: int) -> None:
+    """Create (or refresh) the demo practitioner and publication, served at --host/--port."""
     from saas.site.demo import seed_demo
 
+    follow_served_address(current_app._get_current_object(), host, port)
     result = seed_demo()
     click.echo("")
     click.echo("Demo ready.")
@@ -53,14 +71,17 @@ def _embedded_scheduler(app: Flask, interval: float) -> None:
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1")
-@click.option("--port", default=5000, type=int)
+@host_option
+@port_option
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the app for development, with the embedded scheduler."""
     app = current_app._get_current_object()
+    base_url = follow_served_address(app, host, port)
     threading.Thread(target=_embedded_scheduler, args=(app, 30.0), daemon=True).start()
     from werkzeug.serving import run_simple
 
-    click.echo(f"Tend is running on http://{host}:{port}/  (Ctrl+C to stop)")
+    click.echo(f"Tend is running on {base_url}/  (Ctrl+C to stop)")
+    if base_url != f"http://{host}:{port}":
+        click.echo(f"  (listening on {host}:{port})")
     run_simple(host, port, app, use_reloader=False, threaded=True)

@@ -41,6 +41,7 @@ PLATFORM_ENDPOINTS = {
     "ops.retry_job",
     "ops.delete_job",
     "ops.audit",
+    "ops.payments",
     "dashboard.publishing.home",
     "dashboard.publishing.new_publication",
     # Billing: the account's own plan (scoped to the signed-in user) and Stripe's webhook.

@@ -141,3 +141,31 @@ def test_console_never_shows_private_content(app, operator_client, factories):
     factories.subscriber(pub, email="secret.reader@example.org")
     for url in ["/ops/", "/ops/queues", "/ops/audit"]:
         assert "secret.reader@example.org" not in operator_client.get(url).get_data(as_text=True)
+
+
+def test_operators_find_how_to_turn_payments_on_in_the_console(app, operator_client):
+    page = operator_client.get("/ops/payments").get_data(as_text=True)
+    assert "Turning payments on" in page and "Off" in page
+    for setting in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_CONNECT_WEBHOOK_SECRET"):
+        assert f"<code>{setting}</code>" in page
+    assert "STRIPE_PRICE_PRO_YEARLY" in page and "STRIPE_PRICE_STUDIO" in page
+    assert "<code>http://localhost/billing/webhook</code>" in page  # on BASE_URL
+    assert "<code>account.updated</code>" in page and "<code>invoice.paid</code>" in page
+    assert 'href="/ops/payments"' in operator_client.get("/ops/").get_data(as_text=True)
+
+
+def test_the_payments_page_says_which_settings_are_set_never_their_values(app, operator_client):
+    saved = app.config["STRIPE_SECRET_KEY"], app.config["STRIPE_WEBHOOK_SECRET"]
+    app.config.update(STRIPE_SECRET_KEY="sk_test_do_not_show", STRIPE_WEBHOOK_SECRET="whsec_x1")
+    try:
+        page = operator_client.get("/ops/payments").get_data(as_text=True)
+    finally:
+        app.config["STRIPE_SECRET_KEY"], app.config["STRIPE_WEBHOOK_SECRET"] = saved
+    assert "How payments are set up" in page
+    assert "sk_test_do_not_show" not in page and "whsec_x1" not in page
+
+    def row(setting: str) -> str:
+        return page.split(f"<tr><td><code>{setting}</code>")[1].split("</tr>")[0]
+
+    assert "Set" in row("STRIPE_SECRET_KEY") and "Not set" not in row("STRIPE_SECRET_KEY")
+    assert "Not set" in row("STRIPE_CONNECT_WEBHOOK_SECRET")
