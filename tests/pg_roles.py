@@ -1,7 +1,8 @@
-"""PostgreSQL roles for the suite: an owner that migrations run as, an app role under RLS.
+"""PostgreSQL roles for the suite: an owner that migrations run as, an app role under RLS,
+and (for the backup tests) a read-only backup role that bypasses it.
 
 The DATABASE_URL the suite is given (a superuser, in CI) only administers: it creates the
-two roles and hands the schema to the owner. The app under test connects as the app role,
+roles and hands the schema to the owner. The app under test connects as the app role,
 which is not a superuser, cannot bypass row-level security and owns no table.
 """
 
@@ -15,6 +16,7 @@ from saas.core.db_roles import grant_app_role
 
 OWNER_ROLE = "tend_test_owner"
 APP_ROLE = "tend_test_app"
+BACKUP_ROLE = "tend_test_backup"
 
 
 def role_url(admin_url: str, role: str) -> str:
@@ -50,3 +52,25 @@ def prepare_database(admin_url: str) -> tuple[str, str]:
 def grant_app(owner_url: str) -> None:
     """After migrations: the app role may read and write rows, nothing more."""
     grant_app_role(owner_url, APP_ROLE)
+
+
+def create_backup_role(admin_url: str) -> str:
+    """The backup role as deploy/postgres/20-backup-role.sh makes it; returns its URL.
+
+    Data access comes from `flask grant-backup-role`, run as the owner.
+    """
+    engine = create_engine(sqlalchemy_url(admin_url), isolation_level="AUTOCOMMIT")
+    database = make_url(sqlalchemy_url(admin_url)).database
+    with engine.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": BACKUP_ROLE}
+        ).scalar()
+        if not exists:
+            connection.execute(text(f"CREATE ROLE {BACKUP_ROLE} LOGIN"))
+        connection.execute(
+            text(f"ALTER ROLE {BACKUP_ROLE} NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE")
+        )
+        connection.execute(text(f"ALTER ROLE {BACKUP_ROLE} SET default_transaction_read_only = on"))
+        connection.execute(text(f'GRANT CONNECT ON DATABASE "{database}" TO {BACKUP_ROLE}'))
+    engine.dispose()
+    return role_url(admin_url, BACKUP_ROLE)
