@@ -15,6 +15,17 @@ from typing import Any
 INSTANCE_DIR = Path(os.environ.get("TEND_INSTANCE_DIR", Path.cwd() / "instance")).resolve()
 
 
+def _seconds_list(name: str, raw: str) -> list[float]:
+    """A comma-separated list of seconds, e.g. "60,300,900" (`name` is for the error)."""
+    try:
+        values = [float(part) for part in raw.split(",") if part.strip()]
+    except ValueError as exc:
+        raise ValueError(f"{name} must be seconds separated by commas, got {raw!r}") from exc
+    if any(value < 0 for value in values):
+        raise ValueError(f"{name} must not hold negative seconds")
+    return values
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -219,6 +230,18 @@ def load_config() -> dict[str, Any]:
         "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
         # Seconds an SMTP connection waits for the server before the send is retried.
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "30")),
+        # Pauses (seconds) before trying a temporarily refused message again on the same
+        # connection; still refused after them, the delivery is deferred for later.
+        "SMTP_RETRY_DELAYS": _seconds_list(
+            "SMTP_RETRY_DELAYS", os.environ.get("SMTP_RETRY_DELAYS", "1,4,15")
+        ),
+        # When deferred deliveries are tried again: seconds after each deferral, the last
+        # pause repeating, until DELIVERY_RETRY_HOURS after the first one (then: failed).
+        "DELIVERY_RETRY_SCHEDULE": _seconds_list(
+            "DELIVERY_RETRY_SCHEDULE",
+            os.environ.get("DELIVERY_RETRY_SCHEDULE", "60,300,900,1800,3600,7200,14400"),
+        ),
+        "DELIVERY_RETRY_HOURS": float(os.environ.get("DELIVERY_RETRY_HOURS", "48")),
         # Seconds a claimed delivery may go without its worker's heartbeat before the send's
         # watcher re-queues it (the worker died).
         "DELIVERY_CLAIM_TIMEOUT": int(os.environ.get("DELIVERY_CLAIM_TIMEOUT", "300")),

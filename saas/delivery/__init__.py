@@ -2,8 +2,9 @@
 
 Models: Send, Delivery (models). Services: sending (start, schedule, pause, watch), batches
 (fan-out and batch jobs), upkeep (stale claims, missing batches), batch_sql (the per-message
-statements), throttle (a publication's send rate across workers). Routes: test sends, send
-now, schedule, pause and resume, live progress in the dashboard.
+statements), throttle (a publication's send rate across workers), deferrals (temporary
+refusals tried again for hours, then failed; sending failed deliveries again). Routes: test
+sends, send now, schedule, pause and resume, retry failed, live progress in the dashboard.
 
 Reacts to a reader's erasure (audience hook): their delivery rows keep only counts.
 
@@ -19,10 +20,12 @@ def init_app(app: Flask) -> None:
     """Routes, hooks and starting scheduled sends."""
     from saas.core import periodic
     from saas.delivery import hooks, send_views  # noqa: F401  (register routes)
+    from saas.delivery.deferrals import retry_due
     from saas.delivery.sending import start_due_sends
 
     hooks.connect()
     periodic.register(app, "starting scheduled sends", start_due_sends)
+    periodic.register(app, "retrying deferred deliveries", retry_due)
 
 
 def init_cli(app: Flask) -> None:

@@ -23,9 +23,11 @@ from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import UTCDateTime, utcnow
 from saas.delivery import batch_sql as send_sql
+from saas.delivery import deferrals
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     BOUNCED,
+    DEFERRED,
     FAILED,
     QUEUED,
     SEND_QUEUED,
@@ -45,6 +47,9 @@ RECORD_EVERY = 20  # outcomes per commit: the most a killed worker can send twic
 RECORD_SECONDS = 0.5  # ... or this long, whichever comes first
 MAX_ATTEMPTS = 5  # claims of one delivery before it is given up as failed
 MAX_HARD_BOUNCES = 3  # rejected deliveries before a reader is marked bounced
+# Temporary refusals in a row after which the rest of the batch is deferred untried: the
+# server is refusing everything for now, and each try would cost the session's retry pauses.
+DEFER_REST_AFTER = 3
 
 
 def _insert_statement(dialect: str):
@@ -135,6 +140,8 @@ class _Batch:
         self.send_id, self.issue_id = send.id, send.issue_id
         self.todo = list(reversed(claimed))  # claimed, not yet sent; next one last
         self.outcomes: list[tuple] = []  # sent, not yet recorded
+        self.deferred: list[tuple[int, str, str]] = []  # refused for now, not yet recorded
+        self.refused_in_a_row = 0
         self.bounced: list[int] = []
         self.recorded_at = self.claimed_at = time.monotonic()
 
@@ -162,6 +169,8 @@ class _Batch:
                 outcome, message_id = self._send_one(row, message, names, throttle, session)
                 self.todo.pop()
                 self._note(row, outcome, message_id)
+                if self.refused_in_a_row >= DEFER_REST_AFTER and self.todo:
+                    self._defer_rest(outcome)
                 if len(self.outcomes) >= RECORD_EVERY or (
                     time.monotonic() - self.recorded_at >= RECORD_SECONDS
                 ):
@@ -199,6 +208,11 @@ class _Batch:
         return session.deliver(personalised), personalised.message_id
 
     def _note(self, row, outcome: Outcome, message_id: str) -> None:
+        if outcome.status == DEFERRED:
+            self.deferred.append((row.id, outcome.smtp_response, outcome.error))
+            self.refused_in_a_row += 1
+            return
+        self.refused_in_a_row = 0
         sent_at = utcnow() if outcome.status == SENT else None
         self.outcomes.append(
             (
@@ -213,10 +227,17 @@ class _Batch:
         if outcome.status == BOUNCED:
             self.bounced.append(row.subscriber_id)
 
+    def _defer_rest(self, last: Outcome) -> None:
+        """Defer every row still to do, untried, with the server's last words."""
+        for row in reversed(self.todo):
+            self.deferred.append((row.id, last.smtp_response, deferrals.NOT_TRIED))
+        self.todo = []
+
     def _record(self) -> None:
         """Commit the outcomes so far; refresh the claim on the rest if it is getting old."""
         if self.outcomes:
             send_sql.record_outcomes(self.publication_id, self.outcomes)
+        deferrals.defer(self.deferred)
         for subscriber_id in self.bounced:
             _count_hard_bounce(subscriber_id)
         timeout = current_app.config["DELIVERY_CLAIM_TIMEOUT"]
@@ -234,7 +255,7 @@ class _Batch:
             )
             self.claimed_at = time.monotonic()
         db.session.commit()
-        self.outcomes, self.bounced = [], []
+        self.outcomes, self.deferred, self.bounced = [], [], []
         self.recorded_at = time.monotonic()
 
     def _stopped(self) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.extensions import db
 from saas.core.model_base import TenantScoped, UTCDateTime, utcnow
-from saas.mail.outcomes import BOUNCED, FAILED, SENT
+from saas.mail.outcomes import BOUNCED, DEFERRED, FAILED, SENT
 
 # Send states
 SEND_SCHEDULED = "scheduled"
@@ -23,7 +23,9 @@ SEND_CANCELLED = "cancelled"
 QUEUED = "queued"
 SENDING = "sending"
 SKIPPED = "skipped"
-DELIVERY_STATUSES = (QUEUED, SENDING, SENT, FAILED, BOUNCED, SKIPPED)
+DELIVERY_STATUSES = (QUEUED, SENDING, DEFERRED, SENT, FAILED, BOUNCED, SKIPPED)
+# Not final: a deferred delivery is tried again at next_attempt_at.
+OPEN_STATUSES = (QUEUED, SENDING, DEFERRED)
 FINAL_STATUSES = (SENT, FAILED, BOUNCED, SKIPPED)
 
 
@@ -53,6 +55,7 @@ class Delivery(TenantScoped, db.Model):
         UniqueConstraint("issue_id", "subscriber_id"),
         Index("ix_deliveries_send_status", "send_id", "status", "id"),
         Index("ix_deliveries_status_claimed", "status", "claimed_at"),
+        Index("ix_deliveries_status_next_attempt", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -71,6 +74,10 @@ class Delivery(TenantScoped, db.Model):
     message_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     smtp_response: Mapped[str] = mapped_column(Text, nullable=False, default="")
     error: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Temporary refusals: how many so far, since when, and when to try again.
+    deferrals: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    first_deferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.validators import DataRequired
 
-from saas.delivery import sending
+from saas.delivery import deferrals, sending
 from saas.delivery.blueprints import dashboard_bp
 from saas.delivery.models import DELIVERY_STATUSES
 from saas.publishing import dashboard_parent
@@ -152,6 +152,19 @@ def send_to_new_readers(send_id: int):
         flash(str(exc), "error")
     else:
         flash(f"Sending to {count:,} new reader{'' if count == 1 else 's'}.", "success")
+    return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
+
+
+@dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/retry-failed", methods=["POST"])
+def retry_failed(send_id: int):
+    """Send the failed deliveries of a finished send again."""
+    send = _send_or_404(send_id)
+    try:
+        count = deferrals.retry_failed(g.publication, send)
+    except deferrals.RetryError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Trying {count:,} failed deliver{'y' if count == 1 else 'ies'} again.", "success")
     return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
 
 

@@ -25,19 +25,14 @@ from saas.core.queue import enqueue, enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
-    BOUNCED,
-    FAILED,
+    DELIVERY_STATUSES,
     FINAL_STATUSES,
-    QUEUED,
     SEND_CANCELLED,
     SEND_DONE,
     SEND_PAUSED,
     SEND_QUEUED,
     SEND_SCHEDULED,
     SEND_SENDING,
-    SENDING,
-    SENT,
-    SKIPPED,
     Delivery,
     Send,
 )
@@ -268,7 +263,7 @@ def progress(publication: Publication, send: Send) -> Progress:
         .where(Delivery.send_id == send.id)
         .group_by(Delivery.status)
     ).all()
-    counts = {status: 0 for status in (QUEUED, SENDING, SENT, FAILED, BOUNCED, SKIPPED)}
+    counts = {status: 0 for status in DELIVERY_STATUSES}
     counts.update(dict(rows))
     total = max(send.total, sum(counts.values()))
     finished = sum(counts[s] for s in FINAL_STATUSES)

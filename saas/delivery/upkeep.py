@@ -26,6 +26,8 @@ from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_in, get_connection, is_embedded
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.delivery.models import (
+    DEFERRED,
+    OPEN_STATUSES,
     QUEUED,
     SEND_DONE,
     SEND_PAUSED,
@@ -96,7 +98,7 @@ def finish_if_complete(send: Send) -> bool:
     open_rows = db.session.scalar(
         select(func.count())
         .select_from(Delivery)
-        .where(Delivery.send_id == send.id, Delivery.status.in_((QUEUED, SENDING)))
+        .where(Delivery.send_id == send.id, Delivery.status.in_(OPEN_STATUSES))
     )
     if open_rows:
         return False
@@ -123,6 +125,22 @@ def requeue_stale(send: Send) -> int:
             Delivery.claimed_at < cutoff,
         )
         .values(status=QUEUED, claimed_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return count
+
+
+def requeue_due_deferrals(send: Send) -> int:
+    """Deferred rows whose time has come go back to the queue (batches then pick them up)."""
+    count = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.send_id == send.id,
+            Delivery.status == DEFERRED,
+            Delivery.next_attempt_at <= utcnow(),
+        )
+        .values(status=QUEUED, next_attempt_at=None, claimed_at=None)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -235,7 +253,8 @@ def watch_send(send_id: int) -> None:
     """Reconcile a send in progress, and look again in a few seconds until it is done.
 
     Re-queues rows whose claim went stale (a killed worker), enqueues batches for queued rows
-    no waiting job covers, and marks the send done when nothing is queued or sending.
+    no waiting job covers, brings back deferred rows that are due, and marks the send done
+    when nothing is queued, sending or deferred.
     """
     connection = get_connection()
     # Start, resume and retries may leave several watchers scheduled: one acts per period.
@@ -256,5 +275,6 @@ def watch_send(send_id: int) -> None:
                 start(send_id)
             return
         requeue_stale(send)
+        requeue_due_deferrals(send)
         enqueue_orphans(publication, send)
         finish_if_complete(send)

@@ -3,3 +3,5 @@
 SENT = "sent"
 FAILED = "failed"
 BOUNCED = "bounced"
+# Refused for now (4xx, or no answer): to be tried again later, not a failure yet.
+DEFERRED = "deferred"

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from flask import current_app
 
-from saas.mail.outcomes import BOUNCED, FAILED, SENT
+from saas.mail.outcomes import BOUNCED, DEFERRED, FAILED, SENT
 from saas.mail.transport import open_smtp, write_outbox
 
 
@@ -73,14 +73,25 @@ def _dot_stuffed(data: bytes) -> bytes:
 class SmtpSession:
     """One SMTP connection for a batch, reopened after temporary failures."""
 
-    def __init__(self, url: str, sender: str, timeout: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        sender: str,
+        timeout: float,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    ) -> None:
         self.url, self.sender, self.timeout = url, sender, timeout
+        self.retry_delays = retry_delays
         self.conn: smtplib.SMTP | None = None
 
     def deliver(self, message: Deliverable) -> Outcome:
-        """Send one message, retrying temporary failures; ConnectionLost if the server is gone."""
+        """Send one message, retrying temporary failures; ConnectionLost if the server is gone.
+
+        A refusal that is still temporary after the pauses in `retry_delays` is DEFERRED:
+        the send tries that reader again later (hours, with growing pauses), as an MTA would.
+        """
         last: _Temporary | None = None
-        for delay in (0.0, *RETRY_DELAYS):
+        for delay in (0.0, *self.retry_delays):
             if delay:
                 time.sleep(delay)
             try:
@@ -91,7 +102,8 @@ class SmtpSession:
         assert last is not None
         if last.connection:
             raise ConnectionLost(str(last))
-        return Outcome(FAILED, str(last), f"Still refused after {len(RETRY_DELAYS) + 1} tries.")
+        tries = len(self.retry_delays) + 1
+        return Outcome(DEFERRED, str(last), f"Refused for now after {tries} tries; trying later.")
 
     def _connect(self) -> smtplib.SMTP:
         if self.conn is None:
@@ -199,7 +211,8 @@ def open_session(sender: str) -> SmtpSession | OutboxSession:
     """The session the configured transport calls for (connecting lazily)."""
     config = current_app.config
     if config["MAIL_TRANSPORT"] == "smtp":
-        return SmtpSession(config["SMTP_URL"], sender, float(config["SMTP_TIMEOUT"]))
+        delays = tuple(float(d) for d in config["SMTP_RETRY_DELAYS"])
+        return SmtpSession(config["SMTP_URL"], sender, float(config["SMTP_TIMEOUT"]), delays)
     if config["MAIL_TRANSPORT"] == "outbox":
         return OutboxSession(config["OUTBOX_DIR"])
     raise ValueError(f"unknown MAIL_TRANSPORT {config['MAIL_TRANSPORT']!r}")

@@ -28,7 +28,7 @@
     show("total", number(data.total));
     show("percent", Number(data.percent).toFixed(1));
     show("queued", number(data.queued + data.sending));
-    ["sent", "failed", "bounced", "skipped"].forEach(function (name) { show(name, number(data[name])); });
+    ["sent", "deferred", "failed", "bounced", "skipped"].forEach(function (name) { show(name, number(data[name])); });
     if (eta) { eta.textContent = data.status === "sending" ? timeLeft(data.eta_seconds) : ""; }
     if (badge && badge.textContent !== data.status) {
       badge.textContent = data.status;

@@ -222,3 +222,70 @@ def test_a_send_finishes_after_postgresql_restarts_mid_send(private_pg_app, tmp_
     assert duplicates <= send_batches.RECORD_EVERY + 1
     assert _count(app, publication_id, "queued", "sending") == 0
     assert _count(app, publication_id, "sent") == len(active)
+
+
+# The recording sink, refusing every recipient "for now" while a flag file exists.
+REFUSING_SINK = SINK.replace(
+    "class Record:\n",
+    "import os\nflag = sys.argv[3]\n\nclass Record:\n"
+    "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
+    "        if os.path.exists(flag):\n"
+    "            return '451 4.3.2 System busy, try again later'\n"
+    "        envelope.rcpt_tos.append(address)\n"
+    "        return '250 OK'\n\n",
+)
+REFUSE_SECONDS = 4
+
+
+def test_a_send_through_a_server_refusing_for_now_reaches_everyone_once(app, factories, tmp_path):
+    publication_id, issue_id, active, others = _seed(app, factories)
+    sink_port, received_file = free_port(), tmp_path / "received.tsv"
+    flag = tmp_path / "refusing"
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": os.environ["REDIS_URL"],
+        "SMTP_URL": f"smtp://127.0.0.1:{sink_port}",
+        "MAIL_TRANSPORT": "smtp",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "BASE_URL": app.config["BASE_URL"],
+        "SMTP_RETRY_DELAYS": "0.05",
+        "DELIVERY_RETRY_SCHEDULE": "1,2",
+        "SEND_SWEEP_SECONDS": "1",
+        "SENTRY_DSN": "",
+    }
+    sink = _start(
+        [sys.executable, "-c", REFUSING_SINK, str(sink_port), str(received_file), str(flag)],
+        tmp_path / "sink.log",
+        env,
+    )
+    worker = _start([sys.executable, "-m", "worker"], tmp_path / "worker.log", env)
+    try:
+        with app.app_context(), bound_to(publication_id):
+            send_id = sending.send_now(
+                db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
+            ).id
+        _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
+        flag.touch()
+        time.sleep(REFUSE_SECONDS)
+        deferred_while_refusing = _count(app, publication_id, "deferred")
+        flag.unlink()
+
+        def finished() -> bool:
+            with app.app_context(), bound_to(publication_id):
+                return db.session.get(Send, send_id, populate_existing=True).status == "done"
+
+        _wait_for(finished, 120, "the send to finish once the server accepted again")
+    finally:
+        for process in (worker, sink):
+            _kill(process, signal.SIGTERM)
+
+    received = _received(received_file)
+    per_reader = Counter(address for address, _ in received)
+    print(f"deferred while refusing {deferred_while_refusing}, received {len(received)}")
+    assert deferred_while_refusing > 0, "the refusals did not reach any delivery"
+    assert set(per_reader) == active
+    assert not set(per_reader) & others
+    assert len(received) == len(per_reader), "a refused message was delivered twice"
+    assert _count(app, publication_id, "sent") == len(active)
+    assert _count(app, publication_id, "failed", "deferred", "queued", "sending") == 0

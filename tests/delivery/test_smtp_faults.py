@@ -22,13 +22,12 @@ from saas.audience.models import Subscriber
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.delivery import batches as send_batches
-from saas.delivery import sending
+from saas.delivery import deferrals, sending
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import Delivery, Send
-from saas.mail import smtp_session
 from saas.mail.smtp_session import ConnectionLost
 from saas.publishing.models import Issue, Publication
-from tests.conftest import drain_jobs
+from tests.conftest import drain_jobs, login, post_form
 from tests.factories import Factories
 from tests.smtp_sink import free_port
 
@@ -103,7 +102,7 @@ def server(app, faulty, monkeypatch):
     faulty.reset()
     monkeypatch.setitem(app.config, "SMTP_URL", f"smtp://127.0.0.1:{faulty.port}")
     monkeypatch.setitem(app.config, "SMTP_TIMEOUT", 0.5)
-    monkeypatch.setattr(smtp_session, "RETRY_DELAYS", (0.05, 0.1, 0.1))
+    monkeypatch.setitem(app.config, "SMTP_RETRY_DELAYS", [0.05, 0.1, 0.1])
     return faulty
 
 
@@ -148,14 +147,83 @@ def test_temporary_refusals_are_retried_until_accepted(app, pub, server):
     assert rows["ada@example.org"].smtp_response == "250 2.0.0 Ok: queued as 4F2A"
 
 
-def test_a_refusal_that_never_clears_fails_with_the_servers_words(app, pub, server):
+def test_a_refusal_that_does_not_clear_is_deferred_not_failed(app, pub, server):
     server.script["ada@example.org"] = ["451"] * 4
-    rows = _rows(app, pub, _send(app, pub))
+    send_id = _send(app, pub)
+    rows = _rows(app, pub, send_id)
     ada = rows["ada@example.org"]
+    assert ada.status == "deferred"
+    assert ada.smtp_response == "451 4.7.1 Greylisted, try again later"
+    assert "Refused for now after 4 tries" in ada.error
+    assert ada.deferrals == 1 and ada.next_attempt_at is not None
+    assert _accepted(server) == ["bob@example.org", "cy@example.org"]
+    with app.app_context(), bound_to(pub.id):
+        assert db.session.get(Send, send_id).status == "sending"  # not over while one waits
+
+
+def test_a_deferred_delivery_goes_out_when_its_time_comes(app, pub, server, monkeypatch):
+    monkeypatch.setitem(app.config, "DELIVERY_RETRY_SCHEDULE", [0.0])
+    server.script["ada@example.org"] = ["451"] * 4  # the fifth try is accepted
+    send_id = _send(app, pub)
+    assert _rows(app, pub, send_id)["ada@example.org"].status == "deferred"
+    with app.app_context():
+        assert deferrals.retry_due() == 1
+    drain_jobs(app)
+    ada = _rows(app, pub, send_id)["ada@example.org"]
+    assert ada.status == "sent" and ada.deferrals == 1
+    assert _accepted(server) == ["ada@example.org", "bob@example.org", "cy@example.org"]
+    with app.app_context(), bound_to(pub.id):
+        assert db.session.get(Send, send_id).status == "done"
+
+
+def test_a_refusal_that_lasts_past_the_retry_window_fails_with_the_servers_words(
+    app, pub, server, monkeypatch
+):
+    monkeypatch.setitem(app.config, "DELIVERY_RETRY_HOURS", 0)
+    server.script["ada@example.org"] = ["451"] * 4
+    send_id = _send(app, pub)
+    ada = _rows(app, pub, send_id)["ada@example.org"]
     assert ada.status == "failed"
     assert ada.smtp_response == "451 4.7.1 Greylisted, try again later"
-    assert "Still refused after 4 tries" in ada.error
-    assert _accepted(server) == ["bob@example.org", "cy@example.org"]
+    assert "given up" in ada.error
+    with app.app_context(), bound_to(pub.id):
+        assert db.session.get(Send, send_id).status == "done"
+
+
+def test_a_server_refusing_everyone_defers_the_rest_untried(app, factories, server):
+    pub = factories.publication(slug="busy", name="Busy Server")
+    for n in range(6):
+        factories.subscriber(pub, email=f"r{n}@example.org")
+        server.script[f"r{n}@example.org"] = ["451"] * 4
+    rows = _rows(app, pub, _send(app, pub))
+    assert {row.status for row in rows.values()} == {"deferred"}
+    untried = [row for row in rows.values() if row.error == deferrals.NOT_TRIED]
+    assert len(untried) == 6 - send_batches.DEFER_REST_AFTER
+
+
+def test_the_practitioner_sends_failed_deliveries_again(app, factories, server, monkeypatch):
+    monkeypatch.setitem(app.config, "DELIVERY_RETRY_HOURS", 0)
+    owner = factories.user(email="owner@example.com")
+    pub = factories.publication(owner=owner, slug="again", name="Again")
+    factories.subscriber(pub, email="ada@example.org")
+    server.script["ada@example.org"] = ["451"] * 4
+    send_id = _send(app, pub)
+    assert _rows(app, pub, send_id)["ada@example.org"].status == "failed"
+
+    client = app.test_client()
+    login(client, "owner@example.com")
+    page = f"/dashboard/again/sends/{send_id}"
+    assert "failed delivery again" in client.get(page).get_data(as_text=True)
+    response = post_form(client, page + "/retry-failed", {}, token_from=page)
+    assert response.status_code == 303
+    drain_jobs(app)
+    ada = _rows(app, pub, send_id)["ada@example.org"]
+    assert ada.status == "sent"
+    assert _accepted(server) == ["ada@example.org"]
+    again = post_form(client, page + "/retry-failed", {}, token_from=page)
+    assert "No delivery of this send has failed" in client.get(again.headers["Location"]).get_data(
+        as_text=True
+    )
 
 
 def test_permanent_refusals_are_recorded_and_the_send_carries_on(app, pub, server):
