@@ -67,6 +67,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    # A limiter on Redis counts in this process's memory (logging it) while Redis is away.
+    app.config.setdefault(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+        not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"),
+    )
     limiter.init_app(app)
     login_manager.init_app(app)
     # Sessions end on the server (User.get_id, accounts.loader), not on a changed User-Agent.

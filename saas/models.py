@@ -18,6 +18,7 @@ from saas.billing.models import (
     SubscriberHold,
 )
 from saas.core.model_base import TenantScoped, utcnow
+from saas.core.outbox import ParkedJob
 from saas.delivery.models import Delivery, Send
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.models import Invitation, Issue, Membership, Publication
@@ -32,6 +33,7 @@ __all__ = [
     "Membership",
     "OpsAuditEntry",
     "PaidTier",
+    "ParkedJob",
     "PlanSubscription",
     "Publication",
     "ReaderSignIn",

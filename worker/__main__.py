@@ -3,9 +3,10 @@
 The process outlives Redis and PostgreSQL outages. RQ's worker loop waits out a connection
 error while it waits for a job, but quits on one anywhere else; here a worker that quits on
 its own is replaced by a new one once Redis answers again (waiting longer each time, up to a
-minute). A thread sweeps the sends in progress every SEND_SWEEP_SECONDS (saas.delivery.upkeep
-.sweep), so a send whose watcher was lost, to a failed job or to Redis losing its data,
-carries on by itself: the database says what is left to send.
+minute). A thread sweeps every SEND_SWEEP_SECONDS: it hands jobs parked in the database
+while Redis was away over to their queues (saas.core.outbox), and re-arms the watcher of
+every send in progress (saas.delivery.upkeep.sweep), so a send whose watcher was lost, to a
+failed job or to Redis losing its data, carries on by itself: the database says what is left.
 """
 
 from __future__ import annotations
@@ -24,15 +25,23 @@ from worker.app import get_app
 
 log = logging.getLogger("worker")
 MAX_WAIT_SECONDS = 60.0
+DRAIN_LOCK = "tend:outbox-drain"
 
 
 def _sweep_forever(interval: float, stop: threading.Event) -> None:
+    from saas.core.queue import drain_outbox
     from saas.delivery.upkeep import sweep
 
     app = get_app()
     while not stop.wait(interval):
         try:
             with app.app_context():
+                # One worker at a time hands parked jobs over (a mail must not go twice).
+                if get_connection().set(DRAIN_LOCK, "1", nx=True, ex=int(interval * 4) + 5):
+                    try:
+                        drain_outbox()
+                    finally:
+                        get_connection().delete(DRAIN_LOCK)
                 sweep()
         except Exception:  # PostgreSQL or Redis away: the next round tries again
             app.logger.warning("send sweep failed; trying again in %.0f s", interval, exc_info=True)

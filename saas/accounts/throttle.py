@@ -13,11 +13,13 @@ nothing. Counts live in Redis (the queue connection; fakeredis in the embedded d
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import time
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from saas.core.queue import get_connection
 
@@ -51,7 +53,12 @@ class TooManyAttempts(Exception):
 
 
 def _state(kind: str, subject: str | int) -> tuple[int, float]:
-    raw = get_connection().hgetall(_key(kind, subject))
+    try:
+        raw = get_connection().hgetall(_key(kind, subject))
+    except RedisError:
+        # Redis away: sign-in keeps working, guarded by the per-IP limits alone for now.
+        current_app.logger.warning("account throttle unavailable: Redis unreachable")
+        return 0, 0.0
     return int(raw.get(b"count", 0)), float(raw.get(b"last", 0.0))
 
 
@@ -74,17 +81,18 @@ def check(kind: str, subject: str | int) -> None:
 def record_failure(kind: str, subject: str | int) -> None:
     """Count one more failure (or one more reset mail) for the subject."""
     key = _key(kind, subject)
-    connection = get_connection()
-    pipe = connection.pipeline()
-    pipe.hincrby(key, "count", 1)
-    pipe.hset(key, "last", repr(_now()))
-    pipe.expire(key, KEEP_SECONDS)
-    pipe.execute()
+    with contextlib.suppress(RedisError):
+        pipe = get_connection().pipeline()
+        pipe.hincrby(key, "count", 1)
+        pipe.hset(key, "last", repr(_now()))
+        pipe.expire(key, KEEP_SECONDS)
+        pipe.execute()
 
 
 def clear(kind: str, subject: str | int) -> None:
     """Forget the subject's failures (after a success)."""
-    get_connection().delete(_key(kind, subject))
+    with contextlib.suppress(RedisError):
+        get_connection().delete(_key(kind, subject))
 
 
 def wait_message(seconds: int) -> str:

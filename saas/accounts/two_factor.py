@@ -7,6 +7,8 @@ import hmac
 import secrets
 
 import pyotp
+from flask import current_app
+from redis.exceptions import RedisError
 
 from saas.accounts import throttle
 from saas.accounts.models import User
@@ -99,7 +101,14 @@ def _code_matches(user: User, code: str) -> bool:
     if _code_ok(decrypt_text(user.totp_secret_encrypted), code):
         digits = "".join(ch for ch in code if ch.isdigit())
         # A code seen once cannot be replayed inside its validity window.
-        return bool(get_connection().set(f"tend:totp-used:{user.id}:{digits}", 1, nx=True, ex=120))
+        try:
+            return bool(
+                get_connection().set(f"tend:totp-used:{user.id}:{digits}", 1, nx=True, ex=120)
+            )
+        except RedisError:
+            # Redis away: accept the right code (replay protection resumes with Redis).
+            current_app.logger.warning("two-factor replay check unavailable: Redis unreachable")
+            return True
     hashed = _hash_code(code)
     remaining = [h for h in user.recovery_code_hashes if not hmac.compare_digest(h, hashed)]
     if len(remaining) == len(user.recovery_code_hashes):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select
 
 from saas.audience import hooks
@@ -142,20 +144,27 @@ COUNTS_TTL_SECONDS = 60
 
 
 def status_counts(publication: Publication) -> dict[str, int]:
-    """Readers per status, recounted at most once a minute (cached in Redis)."""
-    connection = get_connection()
+    """Readers per status, recounted at most once a minute (cached in Redis).
+
+    With Redis away the count comes straight from the database.
+    """
     key = f"tend:subscriber-counts:{publication.id}"
-    cached = connection.get(key)
+    try:
+        cached = get_connection().get(key)
+    except RedisError:
+        cached = None
     if cached:
         return json.loads(cached)
     rows = db.session.execute(
         select(Subscriber.status, func.count()).group_by(Subscriber.status)
     ).all()
     counts = {status: n for status, n in rows}
-    connection.set(key, json.dumps(counts), ex=COUNTS_TTL_SECONDS)
+    with contextlib.suppress(RedisError):
+        get_connection().set(key, json.dumps(counts), ex=COUNTS_TTL_SECONDS)
     return counts
 
 
 def forget_counts(publication: Publication) -> None:
     """Drop the cached counts after a change the practitioner will look for at once."""
-    get_connection().delete(f"tend:subscriber-counts:{publication.id}")
+    with contextlib.suppress(RedisError):
+        get_connection().delete(f"tend:subscriber-counts:{publication.id}")

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import current_app
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry
 from rq.job import Job
 
@@ -46,11 +47,37 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_connection(), is_async=not is_embedded())
 
 
-def enqueue(path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any) -> Job:
-    """Enqueue the job at dotted `path` with plain arguments (ids, strings, bytes)."""
-    return get_queue(queue).enqueue(
-        path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
-    )
+def enqueue(
+    path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any
+) -> Job | None:
+    """Enqueue the job at dotted `path` with plain arguments (ids, strings, bytes).
+
+    With Redis unreachable the job is parked in the database (saas.core.outbox) and handed
+    over by a worker once Redis is back; then None is returned instead of a Job.
+    """
+    try:
+        return get_queue(queue).enqueue(
+            path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
+        )
+    except RedisError as exc:
+        from saas.core import outbox
+
+        current_app.logger.warning("Redis unreachable (%s): parking job %s", exc, path)
+        outbox.park(path, args, queue, {"retry": retry, **options})
+        return None
+
+
+def drain_outbox() -> int:
+    """Hand jobs parked while Redis was away over to their queues; returns how many."""
+    from saas.core import outbox
+
+    def hand_over(path: str, args: list, queue: str, options: dict) -> None:
+        retry = int(options.pop("retry", 3))
+        get_queue(queue).enqueue(
+            path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
+        )
+
+    return outbox.drain(hand_over)
 
 
 def enqueue_at(when: datetime, path: str, *args: Any, queue: str = "default") -> Job | None:
@@ -68,7 +95,12 @@ def enqueue_in(
         return None
     if not isinstance(delay, timedelta):
         delay = timedelta(seconds=delay)
-    return get_queue(queue).enqueue_in(delay, path, *args, **options)
+    try:
+        return get_queue(queue).enqueue_in(delay, path, *args, **options)
+    except RedisError as exc:
+        # Scheduled upkeep only (watchers): the workers' sweep re-arms it once Redis is back.
+        current_app.logger.warning("Redis unreachable (%s): not scheduling %s", exc, path)
+        return None
 
 
 def schedule_next_run(

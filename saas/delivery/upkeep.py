@@ -12,11 +12,13 @@ embedded default every job runs inside `enqueue`, so no watcher is needed.
 from __future__ import annotations
 
 import bisect
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq import Retry
 from rq.job import Job, JobStatus
 from sqlalchemy import func, or_, select, update
@@ -74,7 +76,9 @@ def start(send_id: int) -> None:
     """Enqueue the fan-out and, with Redis, the watcher that sees the send through."""
     if not is_embedded():
         timeout = current_app.config["DELIVERY_CLAIM_TIMEOUT"]
-        get_connection().set(_FAN_OUT_KEY.format(send_id=send_id), "1", ex=timeout)
+        # Redis away: the fan-out job is parked, and the workers' sweep watches the send.
+        with contextlib.suppress(RedisError):
+            get_connection().set(_FAN_OUT_KEY.format(send_id=send_id), "1", ex=timeout)
         watch_later(send_id)
     enqueue("worker.jobs.start_send", send_id, queue="delivery")
 
@@ -202,7 +206,7 @@ def enqueue_batch(publication: Publication, send_id: int, first: int, last: int)
     job = enqueue(
         "worker.jobs.send_batch", send_id, first, last, queue="delivery", job_timeout=timeout
     )
-    if not is_embedded():
+    if job is not None and not is_embedded():  # None: parked until Redis is back
         key = _BATCHES_KEY.format(send_id=send_id)
         get_connection().hset(key, job.id, f"{first}:{last}")
         get_connection().expire(key, 14 * 86400)

@@ -1,0 +1,87 @@
+"""Jobs parked in the database while Redis is away, handed to Redis once it is back.
+
+`core.queue.enqueue` parks a job here instead of failing when Redis cannot be reached, so a
+request that has already written its rows (a reader subscribed, an account created) still
+gets its mail sent later instead of ending half done. Every `python -m worker` process
+drains the outbox on its sweep timer. A job may run twice if a worker dies between handing
+it to Redis and deleting its row; jobs are idempotent by design (they take ids and reload).
+
+Arguments are stored as JSON; bytes (rendered messages) are base64-encoded on the way in.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, delete, insert, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.extensions import db
+from saas.core.model_base import UTCDateTime, utcnow
+
+DRAIN_BATCH = 500
+
+
+class ParkedJob(db.Model):
+    """A job that could not be enqueued: where it goes, what it takes, when it was parked."""
+
+    __tablename__ = "job_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(200), nullable=False)
+    queue: Mapped[str] = mapped_column(String(32), nullable=False)
+    args: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    options: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return {"__bytes__": base64.b64encode(value).decode("ascii")}
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"__bytes__"}:
+        return base64.b64decode(value["__bytes__"])
+    return value
+
+
+def park(path: str, args: tuple, queue: str, options: dict[str, Any]) -> None:
+    """Store a job in its own transaction (the caller's may already be committed)."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(ParkedJob.__table__).values(
+                path=path,
+                queue=queue,
+                args=[_encode(arg) for arg in args],
+                options=options,
+                created_at=utcnow(),
+            )
+        )
+
+
+def parked_count() -> int:
+    """How many jobs wait for Redis."""
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(ParkedJob.__table__.c.id)).all()
+    return len(rows)
+
+
+def drain(hand_over) -> int:
+    """Hand parked jobs, oldest first, to `hand_over(path, args, queue, options)`; delete each.
+
+    Stops at the first failure (Redis away again); returns how many were handed over.
+    """
+    table = ParkedJob.__table__
+    handed = 0
+    with db.engine.connect() as connection:
+        rows = connection.execute(select(table).order_by(table.c.id).limit(DRAIN_BATCH)).all()
+    for row in rows:
+        hand_over(row.path, [_decode(arg) for arg in row.args], row.queue, dict(row.options))
+        with db.engine.begin() as connection:
+            connection.execute(delete(table).where(table.c.id == row.id))
+        handed += 1
+    return handed

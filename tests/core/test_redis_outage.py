@@ -1,0 +1,154 @@
+"""With Redis down, readers and practitioners can still use Tend, and nothing is half done.
+
+Real parts: the app served by `flask serve` in its own process, a private `redis-server`
+this test kills, the suite's database, and an SMTP sink. While Redis is down:
+
+- a reader subscribes: the page answers, the reader is stored pending, and the confirmation
+  mail is parked in the database (job_outbox) instead of being lost or answered with a 500;
+- the rate limiter counts in memory (Flask-Limiter's fallback), so sign-in still works and a
+  wrong password is still refused;
+- the practitioner's subscriber list answers, counting from the database.
+
+When Redis is back, a `python -m worker` hands the parked job over and the reader gets the
+confirmation mail, once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from saas.audience.models import PENDING, Subscriber
+from saas.core.extensions import db
+from saas.core.outbox import ParkedJob
+from saas.core.tenancy import bound_to
+from tests.conftest import CSRF_RE
+from tests.delivery.test_crash_safety import _kill, _start, _wait_for
+from tests.delivery.test_outages import _redis
+from tests.factories import PASSWORD
+from tests.smtp_sink import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Browser:
+    """Just enough of a browser: cookies, forms with their CSRF token, status codes."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=20) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def post(self, path: str, data: dict, form_page: str | None = None) -> tuple[int, str]:
+        if form_page is not None:
+            _, html = self.get(form_page)
+            match = CSRF_RE.search(html)
+            data = {**data, "csrf_token": match.group(1) or match.group(2)}
+        body = urllib.parse.urlencode(data).encode()
+        try:
+            with self.opener.open(self.base + path, data=body, timeout=20) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def test_tend_keeps_working_while_redis_is_down(app, factories, smtp_sink, tmp_path):
+    owner = factories.user(email="owner@example.com")
+    pub = factories.publication(owner=owner, slug="calm", name="Calm Letters")
+    factories.subscriber(pub, email="already@example.org")
+    redis_port, web_port = free_port(), free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    redis = _redis(redis_port, tmp_path, False, tmp_path / "redis.log")
+    env = {
+        **os.environ,
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "SMTP_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
+        "MAIL_TRANSPORT": "smtp",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "BASE_URL": f"http://127.0.0.1:{web_port}",
+        "SEND_SWEEP_SECONDS": "1",
+        "SENTRY_DSN": "",
+    }
+    web = _start(
+        [sys.executable, "-m", "flask", "--app", "saas", "serve", "--port", str(web_port)],
+        tmp_path / "web.log",
+        env,
+    )
+    worker = None
+    browser = Browser(f"http://127.0.0.1:{web_port}")
+
+    def answers() -> bool:
+        try:
+            return browser.get("/healthz")[0] == 200
+        except OSError:
+            return False
+
+    try:
+        _wait_for(answers, 60, "the web server")
+        _kill(redis)
+
+        status, html = browser.post("/p/calm/subscribe", {"email": "new@example.org"})
+        assert status == 200, html[:400]
+        with app.app_context(), bound_to(pub.id):
+            reader = db.session.scalar(
+                select(Subscriber).where(Subscriber.email == "new@example.org")
+            )
+            assert reader is not None and reader.status == PENDING
+        with app.app_context():
+            parked = db.session.scalars(select(ParkedJob.path)).all()
+        assert parked == ["worker.jobs.send_email"]
+
+        status, html = browser.post(
+            "/login", {"email": "owner@example.com", "password": "wrong one"}, form_page="/login"
+        )
+        assert status == 422, html[:400]
+        status, _ = browser.post(
+            "/login", {"email": "owner@example.com", "password": PASSWORD}, form_page="/login"
+        )
+        assert status == 200  # redirected to the dashboard and followed
+        status, html = browser.get("/dashboard/calm/subscribers")
+        assert status == 200 and "already@example.org" in html
+
+        smtp_sink.clear()
+        redis = _redis(redis_port, tmp_path, False, tmp_path / "redis-2.log")
+        worker = _start([sys.executable, "-m", "worker"], tmp_path / "worker.log", env)
+
+        def confirmed_mail_arrived() -> bool:
+            return bool(smtp_sink.messages_to("new@example.org"))
+
+        _wait_for(confirmed_mail_arrived, 60, "the parked confirmation mail")
+        time.sleep(2)  # a second copy would arrive within a sweep or two
+        assert len(smtp_sink.messages_to("new@example.org")) == 1
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ParkedJob)) == 0
+        link = re.search(
+            r"https?://\S+/confirm/\S+",
+            smtp_sink.messages_to("new@example.org")[0]
+            .get_body(preferencelist=("plain",))
+            .get_content(),
+        )
+        assert link, "the confirmation mail has no link"
+    finally:
+        for process in (worker, web, redis):
+            if process is not None:
+                _kill(process, signal.SIGTERM)
+    log = (tmp_path / "web.log").read_text()
+    assert "parking job worker.jobs.send_email" in log
