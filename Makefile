@@ -8,18 +8,24 @@ PORT ?= 5000
 
 .PHONY: run test bench worker lint format migrate demo chromium clean
 
+# pip's output goes to $(VENV)/install.log, shown only when the install fails.
 $(STAMP): pyproject.toml
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	@echo "Installing dependencies (first run only, about a minute)..."
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@{ $(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip \
+	  && $(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'; \
+	} >$(VENV)/install.log 2>&1 || { cat $(VENV)/install.log; exit 1; }
+	@touch $(STAMP)
 
 ## run: set up, migrate, load demo data and serve on http://127.0.0.1:5000 (SQLite, no servers)
 # demo and serve get the same address: without BASE_URL, links in mail and pages follow it.
+# One line per step; migration warnings and errors still show.
 run: $(STAMP)
-	$(FLASK) db upgrade
-	$(FLASK) demo --host $(HOST) --port $(PORT)
-	$(FLASK) serve --host $(HOST) --port $(PORT)
+	@echo "Migrating the database..."
+	@TEND_MIGRATION_LOG_LEVEL=WARNING $(FLASK) db upgrade
+	@echo "Loading demo data..."
+	@$(FLASK) demo --host $(HOST) --port $(PORT)
+	@$(FLASK) serve --host $(HOST) --port $(PORT)
 
 ## test: set up and run the whole suite, browser tests included
 test: $(STAMP) chromium

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -15,6 +16,8 @@ from saas.core.extensions import db
 config = context.config
 if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
+# `make run` asks for WARNING: one "Migrating" line instead of one INFO line per migration.
+logging.getLogger("alembic").setLevel(os.environ.get("TEND_MIGRATION_LOG_LEVEL", "INFO"))
 log = logging.getLogger("alembic.env")
 
 target_metadata = db.metadata

@@ -9,6 +9,7 @@ dashboard; subscribe, confirm, unsubscribe, embeds and reader sign-in on the pub
 
 Hooks for higher features (hooks): a reader confirmed or imported (plan limits), a reader
 erased (deliveries, payments), a reader's history and data export (deliveries, replies).
+Connects to publishing's getting-started checklist (getting_started: share the subscribe link).
 
 May import: saas.core, saas.mail, saas.accounts, saas.publishing.
 """
@@ -21,6 +22,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Routes, and `signed_in_reader(publication)` for templates."""
     from saas.audience import (  # noqa: F401  (register routes)
+        getting_started,
         grow_views,
         reader_signin_views,
         reader_views,
@@ -30,3 +32,4 @@ def init_app(app: Flask) -> None:
     from saas.audience.reader_session import current_reader
 
     app.add_template_global(current_reader, "signed_in_reader")
+    getting_started.connect()

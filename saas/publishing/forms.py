@@ -100,11 +100,14 @@ class PublicationSettingsForm(FlaskForm):
         self.timezone.choices = timezone_choices()
 
 
-class NewPublicationForm(PublicationSettingsForm):
-    slug = StringField(
-        "Address",
-        validators=[DataRequired(), Length(min=2, max=60), Slug()],
-        description="Your public pages live at /p/<address>/.",
+class NewPublicationForm(FlaskForm):
+    """Only what a publication needs to exist; the rest waits on the settings page."""
+
+    name = StringField("Publication name", validators=[DataRequired(), Length(max=120)])
+    tagline = StringField(
+        "One line about it",
+        validators=[Optional(), Length(max=200)],
+        description="Optional. Shown under the name on your home page.",
     )
 
 

@@ -23,25 +23,18 @@ def new_publication():
     form = NewPublicationForm()
     plan_limit = hooks.refusal_for_new_publication(current_user.id)
     if plan_limit is None and form.validate_on_submit():
-        if not publications.slug_available(form.slug.data):
-            form.slug.errors.append("That address is taken. Try another.")
-        elif form.custom_domain.data and not publications.domain_available(form.custom_domain.data):
-            form.custom_domain.errors.append("That domain is already in use.")
+        try:
+            publication = publications.create_publication(
+                current_user, name=form.name.data.strip(), tagline=(form.tagline.data or "").strip()
+            )
+        except publications.SlugTaken:
+            # Someone took the same address in the same instant: asking again finds the next.
+            form.name.errors.append("Something went wrong saving it. Please try again.")
+        except hooks.Refused as exc:
+            form.name.errors.append(str(exc))
         else:
-            try:
-                publication = publications.create_publication(
-                    current_user,
-                    slug=form.slug.data,
-                    custom_domain=form.custom_domain.data or None,
-                    **{name: form[name].data for name in publications.SETTINGS_FIELDS},
-                )
-            except publications.SlugTaken:
-                form.slug.errors.append("That address is taken. Try another.")
-            except hooks.Refused as exc:
-                form.custom_domain.errors.append(str(exc))
-            else:
-                flash(f"{publication.name} is ready. Write your first issue.", "success")
-                return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
+            flash(f"{publication.name} is ready. Here is how to get started.", "success")
+            return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
     refused = plan_limit is not None and request.method == "POST"
     return render_template("publishing/new_publication.html", form=form, plan_limit=plan_limit), (
         403 if refused else 422 if form.errors else 200

@@ -25,6 +25,9 @@ custom_domain_claiming = _signals.signal("custom-domain-claiming")
 new_publication_refusal = _signals.signal("new-publication-refusal")
 """Sent with a user id; a receiver returns why they may not create a publication now, or None."""
 
+getting_started = _signals.signal("getting-started")
+"""Sent with a publication; a receiver returns a list of getting_started.Step it owns."""
+
 
 def check_new_publication(owner_id: int, custom_domain: str | None) -> None:
     """Raise Refused if any receiver refuses a new publication for this owner."""

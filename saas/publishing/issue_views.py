@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from saas.core.model_base import utcnow
+from saas.publishing import getting_started
 from saas.publishing import issues as issue_service
 from saas.publishing.blueprints import dashboard_bp
 from saas.publishing.forms import BODY_MAX, IssueFilterForm, IssueForm, ScheduleForm
@@ -42,6 +43,7 @@ def issues():
         issues=issue_service.list_issues(g.publication, status=status, search=filters.q.data),
         counts=issue_service.status_counts(g.publication),
         status=status,
+        checklist=getting_started.checklist(g.publication),
     )
 
 

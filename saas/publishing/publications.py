@@ -10,6 +10,7 @@ from saas.accounts.models import User
 from saas.core.extensions import db
 from saas.publishing import custom_domains, hooks
 from saas.publishing.models import ROLE_OWNER, Membership, Publication
+from saas.publishing.rendering import slugify
 
 RESERVED_SLUGS = frozenset({"new", "admin", "api", "static", "dashboard", "ops", "p", "www"})
 SETTINGS_FIELDS = (
@@ -26,6 +27,11 @@ SETTINGS_FIELDS = (
     "reply_mode",
     "reply_notifications",
 )
+
+
+SLUG_MAX = 60
+# Slugs shorter than this are padded ("q" -> "q-letters"): the address validator wants two.
+SLUG_MIN = 2
 
 
 class SlugTaken(ValueError):
@@ -46,6 +52,26 @@ def slug_available(slug: str, exclude_id: int | None = None) -> bool:
     return db.session.scalar(query) is None
 
 
+def slug_from_name(name: str) -> str:
+    """A free publication slug made from its name: "Quiet Hours" -> "quiet-hours", then
+    "quiet-hours-2", "quiet-hours-3"... when taken or reserved."""
+    base = slugify(name, max_length=SLUG_MAX - 4) or "letters"
+    if len(base) < SLUG_MIN:
+        base = f"{base}-letters"
+    taken = set(
+        db.session.scalars(
+            select(Publication.slug).where(
+                (Publication.slug == base) | Publication.slug.like(f"{base}-%")
+            )
+        )
+    )
+    candidate, number = base, 1
+    while candidate in taken or candidate in RESERVED_SLUGS:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
 def domain_available(domain: str, exclude_id: int | None = None) -> bool:
     """Whether a custom domain may be claimed: no platform host, not verified elsewhere."""
     if domain in current_app.config["PLATFORM_HOSTS"]:
@@ -53,8 +79,13 @@ def domain_available(domain: str, exclude_id: int | None = None) -> bool:
     return custom_domains.verified_holder(domain, exclude_id=exclude_id) is None
 
 
-def create_publication(owner: User, slug: str, **settings: str) -> Publication:
-    """Create a publication with `owner` as its owner."""
+def create_publication(owner: User, slug: str | None = None, **settings: str) -> Publication:
+    """Create a publication with `owner` as its owner; without a slug, one from its name.
+
+    Settings not given keep the model's defaults, and the author name is the owner's.
+    """
+    if slug is None:
+        slug = slug_from_name(settings.get("name") or "")
     if not slug_available(slug):
         raise SlugTaken(slug)
     domain = settings.pop("custom_domain", None)

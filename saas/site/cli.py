@@ -6,6 +6,7 @@ links in mail, feeds and pages follow it, so `make run PORT=8080` links to port 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -41,15 +42,19 @@ def demo_command(host: str, port: int) -> None:
     """Create (or refresh) the demo practitioner and publication, served at --host/--port."""
     from saas.site.demo import seed_demo
 
-    follow_served_address(current_app._get_current_object(), host, port)
-    result = seed_demo()
-    click.echo("")
-    click.echo("Demo ready.")
-    click.echo(f"  Public site:  {result.public_url}")
-    click.echo(f"  Sign in at:   {result.login_url}")
-    click.echo(f"  Email:        {result.email}")
-    click.echo(f"  Password:     {result.password}")
-    click.echo("")
+    app = current_app._get_current_object()
+    follow_served_address(app, host, port)
+    # In-process mail jobs log each message at INFO; the newcomer needs only the sign-in line.
+    level = app.logger.level
+    app.logger.setLevel(logging.WARNING)
+    try:
+        result = seed_demo()
+    finally:
+        app.logger.setLevel(level)
+    click.echo(
+        f"Demo ready at {result.public_url} (sign in at {result.login_url}, "
+        f"email: {result.email}, Password: {result.password})"
+    )
 
 
 def _embedded_scheduler(app: Flask, interval: float) -> None:

@@ -8,7 +8,8 @@ list, detail, form builder and stats in the dashboard; the support page, its emb
 
 May import: saas.core, saas.mail, saas.accounts, saas.publishing, saas.audience, saas.billing,
 saas.delivery. Independent of saas.replies. Connects to audience's hooks: erasing a reader
-deletes their requests; their data export includes them.
+deletes their requests; their data export includes them. Adds the "ways I can help" step
+to publishing's getting-started checklist (getting_started).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def init_app(app: Flask) -> None:
     from saas.support import (  # noqa: F401  (register routes)
         board_views,
         detail_views,
+        getting_started,
         hooks,
         public_views,
         settings_views,
@@ -33,6 +35,7 @@ def init_app(app: Flask) -> None:
     # Web and worker both build the app: neither starts without keys.
     require_keys(app)
     hooks.connect()
+    getting_started.connect()
     periodic.register(app, "support retention purge", purge_expired, periodic.DAILY)
 
 

@@ -80,17 +80,26 @@ def test_practitioner_signs_up_publishes_issue_one_and_readers_see_it(
     # Create the publication.
     page.get_by_role("link", name="Create a publication").click()
     page.get_by_label("Publication name").fill("Slow Mornings")
-    page.get_by_label("Address").fill(SLUG)
-    page.get_by_label("Tagline").fill("Letters on rest, breath and coming back to the body.")
+    page.get_by_label("One line about it").fill(
+        "Letters on rest, breath and coming back to the body."
+    )
+    page.get_by_role("button", name="Create publication").click()
+    expect(page).to_have_url(f"{live_server}/dashboard/{SLUG}/issues")
+    expect(page.get_by_text("Slow Mornings is ready.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Getting started")).to_be_visible()
+
+    # The rest of the publication's details wait in Settings.
+    nav = page.get_by_role("navigation", name="Publication")
+    nav.get_by_role("link", name="Settings").click()
     page.get_by_label("About").fill(
         "A monthly letter from a somatic therapist in Uppsala.\n\n"
         "Short practices, honest stories, no hustle."
     )
     page.get_by_label("Author display name").fill("Maya Lindqvist")
     page.get_by_label("Sign-off").fill("With care, Maya")
-    page.get_by_role("button", name="Create publication").click()
-    expect(page).to_have_url(f"{live_server}/dashboard/{SLUG}/issues")
-    expect(page.get_by_text("Slow Mornings is ready.")).to_be_visible()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
+    nav.get_by_role("link", name="Issues").click()
 
     # Write the issue; the live preview follows the Markdown as it is typed.
     page.get_by_role("link", name="Write issue 1").click()

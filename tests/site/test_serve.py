@@ -154,9 +154,12 @@ def _sign_up(base: str, email: str) -> None:
 def test_make_run_on_another_port_mails_links_to_that_port(make_run):
     served = make_run
     banner = "".join(served.output)
-    assert f"Public site:  {served.base}/p/steady-ground/" in banner
-    assert f"Sign in at:   {served.base}/login" in banner
+    assert f"Demo ready at {served.base}/p/steady-ground/" in banner
+    assert f"sign in at {served.base}/login" in banner
     assert f"Tend is running on {served.base}/" in banner
+    # One line per step until the server runs: no Alembic INFO lines, no job logs.
+    steps = banner.split("Tend is running")[0].splitlines()
+    assert [line.split(" ")[0] for line in steps] == ["Migrating", "Loading", "Demo"], steps
 
     _sign_up(served.base, "noor@example.org")
     [confirmation] = served.mails_to("noor@example.org")
@@ -186,7 +189,7 @@ def test_a_base_url_that_was_set_wins_over_the_port(tmp_path):
     try:
         _wait_for(served, "(listening on 127.0.0.1:")
         banner = "".join(served.output)
-        assert "Public site:  https://letters.example.org/p/steady-ground/" in banner
+        assert "Demo ready at https://letters.example.org/p/steady-ground/" in banner
         assert "Tend is running on https://letters.example.org/" in banner
         _answering(served.base)
         _sign_up(served.base, "noor@example.org")
