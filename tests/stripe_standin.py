@@ -204,7 +204,7 @@ class StripeStandIn:
         title = {"checkout": "Checkout", "portal": "Billing portal", "onboarding": "Onboarding"}
         kind = path.split("/")[1]
         html = (
-            f"<!doctype html><title>Stand-in Stripe {title[kind]}</title>"
+            f"<!doctype html><html lang=en><title>Stand-in Stripe {title[kind]}</title>"
             f"<h1>Stand-in Stripe {title[kind]}</h1><p id='object'>{path.rsplit('/', 1)[-1]}</p>"
         ).encode()
         handler.send_response(200)

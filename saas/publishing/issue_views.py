@@ -14,7 +14,7 @@ from saas.publishing.blueprints import dashboard_bp
 from saas.publishing.forms import BODY_MAX, IssueFilterForm, IssueForm, ScheduleForm
 from saas.publishing.models import STATUSES
 from saas.publishing.rendering import (
-    format_read_time_long,
+    format_read_time_label,
     format_read_time_short,
     read_seconds,
     render_markdown,
@@ -148,6 +148,6 @@ def live_preview():
     seconds = read_seconds(html)
     return jsonify(
         html=html,
-        read_time=format_read_time_long(seconds),
+        read_time=format_read_time_label(seconds),
         read_time_short=format_read_time_short(seconds),
     )

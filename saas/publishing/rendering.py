@@ -72,6 +72,18 @@ def format_read_time_long(seconds: int) -> str:
     return _plural(secs, "second")
 
 
+def format_read_time_label(seconds: int) -> str:
+    """'Read Time: 3 minutes 35 seconds': the long form, as every issue header shows it."""
+    return f"Read Time: {format_read_time_long(seconds)}"
+
+
+def format_issue_header(number: int | None, seconds: int) -> str:
+    """'Issue 37 · Read Time: 3 minutes 35 seconds', the line above an issue's title on the web,
+    in its email and in the email's plain text (a draft has no number yet)."""
+    label = format_read_time_label(seconds)
+    return f"Issue {number} · {label}" if number else label
+
+
 def format_read_time_short(seconds: int) -> str:
     """'4 min read' style: whole minutes, rounded up, at least one."""
     return f"{max(1, math.ceil(max(0, int(seconds)) / 60))} min read"

@@ -5,7 +5,12 @@ from __future__ import annotations
 from flask import Flask
 
 from saas.publishing import feed_fields
-from saas.publishing.rendering import format_read_time_long, format_read_time_short, plain_text
+from saas.publishing.rendering import (
+    format_issue_header,
+    format_read_time_label,
+    format_read_time_short,
+    plain_text,
+)
 
 
 def excerpt(html: str, length: int = 220) -> str:
@@ -16,10 +21,16 @@ def excerpt(html: str, length: int = 220) -> str:
     return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
+def issue_header(issue) -> str:
+    """The line above an issue's title: its number, if published, and the long read time."""
+    return format_issue_header(issue.number, issue.read_seconds)
+
+
 def init_app(app: Flask) -> None:
     """Register the issue filters."""
     app.jinja_env.filters.update(
-        read_time_long=format_read_time_long,
+        read_time_label=format_read_time_label,
+        issue_header=issue_header,
         read_time_short=format_read_time_short,
         excerpt=excerpt,
         feed_html_text=feed_fields.text_as_html,

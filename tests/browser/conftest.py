@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from tests.browser.accessibility import AxeFindings
 from tests.conftest import ARTIFACTS
 from tests.smtp_sink import free_port
 
@@ -56,8 +57,12 @@ def chromium():
 
 @pytest.fixture()
 def new_context(chromium):
-    """Make browser contexts (own cookies each) sized as "desktop" or "phone"; closed after."""
+    """Make browser contexts (own cookies each) sized as "desktop" or "phone"; closed after.
+
+    Every page load in them runs axe-core; serious or critical findings fail the test.
+    """
     opened = []
+    findings = AxeFindings()
 
     def make(kind: str = "desktop", **options):
         if kind == "phone":
@@ -71,12 +76,15 @@ def new_context(chromium):
             sizing = {"viewport": DESKTOP}
         context = chromium.new_context(locale="en-GB", **sizing, **options)
         context.set_default_timeout(10_000)
+        findings.watch(context)
         opened.append(context)
         return context
 
     yield make
     for context in opened:
+        findings.settle(context)
         context.close()
+    assert not findings.by_page, "accessibility (axe) findings:\n" + findings.report()
 
 
 @pytest.fixture()

@@ -115,7 +115,7 @@ def test_practitioner_signs_up_publishes_issue_one_and_readers_see_it(
     expect(preview.locator("strong")).to_have_text("rest")
     expect(preview.locator("blockquote")).to_contain_text("Rest is not a reward")
     expect(preview.locator("p").last).to_contain_text("set it down for a while.")
-    expect(page.locator("#preview-read-time")).to_have_text(READ_TIME)
+    expect(page.locator("#preview-read-time")).to_have_text(f"Read Time: {READ_TIME}")
     _shot(page, artifacts, "editor-desktop")
 
     page.get_by_role("button", name="Save draft").click()

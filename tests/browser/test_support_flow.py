@@ -195,7 +195,7 @@ def test_embedded_support_form_on_a_practitioners_site_resizes_to_fit(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     host_page = (
-        "<!doctype html><title>Ines Therapy</title><h1>Work with me</h1>"
+        "<!doctype html><html lang=en><title>Ines Therapy</title><h1>Work with me</h1>"
         f'<div data-tend-embed="{frame_url}" data-title="Ask Ines for support"></div>'
         f'<script src="{live_server}/static/js/embed.js"></script>'
     ).encode()

@@ -165,6 +165,7 @@ def test_live_preview_renders_sanitised_markdown(app, client, factories):
     data = response.get_json()
     assert "<strong>hi</strong>" in data["html"] and "<script" not in data["html"]
     assert data["read_time_short"] == "1 min read"
+    assert data["read_time"] == "Read Time: 0 seconds"
     too_long = client.post(
         url, data={"body_markdown": "x" * 200_001}, headers={"X-CSRFToken": token}
     )

@@ -1,0 +1,208 @@
+"""Every page of the dashboard and the public site fits a 390 px phone, and passes axe.
+
+The pages come from the app's url_map (every GET rule), with real ids and tokens filled in
+from demo-like data: a publication with issues, readers, a reply, a support request, an
+import, a send, paid tiers and an invitation. A practitioner visits the dashboard, account,
+billing and operator pages; a signed-out reader visits the rest. A new page fails
+`test_every_page_is_listed` until it is added here, visited or skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("playwright.sync_api")
+
+from sqlalchemy import select  # noqa: E402
+
+from saas.core.extensions import db  # noqa: E402
+from saas.core.tokens import make_token  # noqa: E402
+from tests.billing_helpers import billing, stripe_server  # noqa: E402, F401  (fixtures)
+from tests.browser.accessibility import audit  # noqa: E402
+from tests.conftest import drain_jobs  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+# Not HTML pages a person reads, or not reachable in tests; each with its reason.
+SKIPPED = {
+    "static": "files, not pages",
+    "health.healthz": "JSON for the load balancer",
+    "health.readyz": "JSON for the load balancer",
+    "public.publishing.atom_feed": "XML feed",
+    "public.publishing.rss_feed": "XML feed",
+    "public.publishing.sitemap": "XML sitemap",
+    "public.publishing.robots": "plain-text robots.txt",
+    "dashboard.audience.import_progress": "JSON polled by the import page",
+    "dashboard.delivery.send_progress": "JSON polled by the send page",
+    "dashboard.audience.import_rejections": "CSV download",
+    "dashboard.audience.export_subscriber": "JSON download",
+    "dashboard.audience.export_subscribers": "CSV download",
+    "site.outbox": "development outbox: 404 unless MAIL_TRANSPORT=outbox (tests use SMTP)",
+    "site.outbox_message": "development outbox: 404 unless MAIL_TRANSPORT=outbox",
+}
+# Shown to the signed-in practitioner (operator too); every other page to a signed-out reader.
+PRACTITIONER_PREFIXES = ("dashboard.", "ops.", "billing.", "auth.security", "site.landing")
+READER_ALSO = {"site.landing"}
+
+# Elements whose right edge passes the screen's, unless a scrolling or clipping box that
+# itself fits holds them (the dashboard's tab bar scrolls sideways on purpose).
+STICKING_OUT = """(width) => {
+  const fits = (box) => box.right <= width + 0.5;
+  const holder = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== "visible") return a;
+    }
+    return null;
+  };
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (el.classList.length ? "." + [...el.classList].join(".") : "");
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || fits(box)) continue;
+    const h = holder(el);
+    if (h && fits(h.getBoundingClientRect())) continue;
+    out.push(`${name(el)} reaches ${Math.round(box.right)}px`);
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, out: out.slice(0, 6)};
+}"""
+
+
+def _get_endpoints(app) -> set[str]:
+    return {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods}
+
+
+@pytest.fixture()
+def demo_world(app, factories, billing, mailbox):  # noqa: F811
+    """The demo publication and account, plus one of everything a page can show."""
+    from saas.accounts import users
+    from saas.accounts.models import User
+    from saas.audience import reader_auth, reader_links, subscribers
+    from saas.audience.models import PENDING, Subscriber, SubscriberImport
+    from saas.billing.paid import reader_access
+    from saas.core.tenancy import bound_to
+    from saas.delivery import sending
+    from saas.delivery.models import Send
+    from saas.ops.console import set_operator
+    from saas.publishing import team
+    from saas.publishing.models import Issue, Publication
+    from saas.replies.models import Reply
+    from saas.site import demo
+    from saas.support.models import SupportRequest
+
+    with app.app_context():
+        demo.seed_demo()
+        set_operator(demo.DEMO_EMAIL, True)
+        pub = db.session.scalar(select(Publication).where(Publication.slug == demo.DEMO_SLUG))
+        db.session.expunge(pub)
+    billing.connect(pub)
+    tier = billing.tier(pub, "Supporter", monthly=500, yearly=5000)
+    newcomer = factories.user(email="newcomer@example.com", email_confirmed=False)
+    with app.app_context(), bound_to(pub.id):
+        publication = db.session.get(Publication, pub.id)
+        owner = db.session.scalar(select(User).where(User.email == demo.DEMO_EMAIL))
+        issue = db.session.scalar(select(Issue).where(Issue.number == 1))
+        sending.send_now(publication, issue)
+        pending = Subscriber(
+            publication_id=pub.id, email="pending@example.org", status=PENDING, source="form"
+        )
+        upload = SubscriberImport(
+            publication_id=pub.id, filename="readers.csv", content=b"email\na@example.com\n"
+        )
+        db.session.add_all([pending, upload])
+        db.session.commit()
+        invitation = team.invite_editor(publication, owner, "editor@example.org")
+        reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
+        values = {
+            "pub_slug": pub.slug,
+            "issue_id": issue.id,
+            "issue_slug": issue.slug,
+            "subscriber_id": reader.id,
+            "reply_id": db.session.scalar(select(Reply.id)),
+            "request_id": db.session.scalar(select(SupportRequest.id)),
+            "import_id": upload.id,
+            "send_id": db.session.scalar(select(Send.id)),
+            "tier_id": tier.id,
+        }
+        tokens = {
+            "public.audience.confirm_subscription": subscribers.confirm_url(publication, pending),
+            "public.audience.unsubscribe": reader_links.unsubscribe_token(pub.id, reader.id),
+            "public.billing.paid_access": reader_access.access_url(publication, reader.id),
+            "invitations.accept_invitation": make_token(
+                team.INVITE_PURPOSE, {"iid": invitation.id, "email": invitation.email}
+            ),
+            "auth.confirm_account": make_token(users.SIGNUP_PURPOSE, {"uid": newcomer.id}),
+            "auth.reset_password": make_token(
+                users.RESET_PURPOSE,
+                {"uid": owner.id, "fp": users._fingerprint(owner)},  # noqa: SLF001
+            ),
+        }
+        reader_auth.send_link(publication, reader.email, issue)
+    drain_jobs(app)
+    tokens["public.audience.reader_sign_in"] = mailbox.last_link(reader.email, "/reader/sign-in/")
+    for endpoint, token in tokens.items():
+        tokens[endpoint] = token.rsplit("/", 1)[-1]
+    return values, tokens
+
+
+def _urls(app, values: dict, tokens: dict, practitioner: bool) -> list[tuple[str, str]]:
+    urls = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            endpoint = rule.endpoint
+            if "GET" not in rule.methods or endpoint in SKIPPED:
+                continue
+            mine = endpoint.startswith(PRACTITIONER_PREFIXES)
+            if mine != practitioner and endpoint not in READER_ALSO:
+                continue
+            args = {name: values.get(name) for name in rule.arguments}
+            if "token" in rule.arguments:
+                args["token"] = tokens.get(endpoint, "not-a-valid-token")
+            missing = [name for name, value in args.items() if value is None]
+            assert not missing, f"{rule.rule}: no value for {missing}"
+            urls.append((endpoint, url_for(endpoint, **args)))
+    return urls
+
+
+def _check(page, url: str, problems: list[str]) -> None:
+    page.goto(url)
+    if not page.url.startswith(url.split("/", 3)[:3] and "/".join(url.split("/", 3)[:3])):
+        return  # left the app (Stripe's stand-in onboarding): not our page to lay out
+    found = page.evaluate(STICKING_OUT, page.viewport_size["width"])
+    if found["scrollWidth"] > found["width"] or found["out"]:
+        problems.append(f"{url}: {found['scrollWidth']}px wide; {found['out']}")
+    for violation in audit(page):
+        problems.append(f"{url}: axe {violation['id']} on {violation['nodes']}")
+
+
+def test_every_page_is_listed(app):
+    visited = {e for e in _get_endpoints(app) if e not in SKIPPED}
+    assert visited, "no pages"
+    assert set(SKIPPED) <= _get_endpoints(app), set(SKIPPED) - _get_endpoints(app)
+
+
+def test_every_page_fits_a_phone_signed_in_and_out(app, live_server, new_context, demo_world):
+    from saas.site import demo
+
+    values, tokens = demo_world
+    problems: list[str] = []
+    practitioner = new_context("phone").new_page()
+    practitioner.goto(f"{live_server}/login")
+    practitioner.get_by_label("Email").fill(demo.DEMO_EMAIL)
+    practitioner.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    practitioner.get_by_role("button", name="Sign in").click()
+    practitioner.wait_for_url(f"{live_server}/dashboard/**")
+    signed_in = _urls(app, values, tokens, practitioner=True)
+    for _endpoint, path in signed_in:
+        _check(practitioner, live_server + path, problems)
+
+    reader = new_context("phone").new_page()
+    signed_out = _urls(app, values, tokens, practitioner=False)
+    for _endpoint, path in signed_out:
+        _check(reader, live_server + path, problems)
+
+    covered = {endpoint for endpoint, _ in signed_in + signed_out}
+    assert covered | set(SKIPPED) == _get_endpoints(app)
+    assert not problems, "\n".join(problems)
