@@ -98,10 +98,15 @@ def _family(pid: int) -> list[int]:
 
 
 def _kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-    if process.poll() is not None:
-        return
-    family = _family(process.pid)
+    """Stop a process started by `_start` and everything it started, at once or gently.
+
+    Each process runs in a session (and process group) of its own, so whatever it spawned
+    (RQ's scheduler, a work horse), even after the first signal, goes with the group.
+    """
+    family = _family(process.pid) if process.poll() is None else []
     for attempt in (sig, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, attempt)
         for pid in family:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, attempt)
@@ -109,6 +114,10 @@ def _kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             continue
+        if attempt != signal.SIGKILL:
+            # Whatever of the group outlived its leader goes now.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
         # The work horse is not our child: wait until it is gone too.
         _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in family), 15, "exit")
         return

@@ -75,14 +75,9 @@ def _redis(port: int, directory: Path, persistent: bool, log: Path):
     return process
 
 
-@pytest.mark.parametrize("persistent", [False, True], ids=["data-lost", "data-kept"])
-def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, persistent):
-    publication_id, issue_id, active, others = _seed(app, factories)
-    redis_port, sink_port = free_port(), free_port()
-    redis_url = f"redis://127.0.0.1:{redis_port}/0"
-    received_file = tmp_path / "received.tsv"
-    redis = _redis(redis_port, tmp_path, persistent, tmp_path / "redis-1.log")
-    env = {
+def _worker_env(app, redis_url: str, sink_port: int, **settings: str) -> dict[str, str]:
+    """The environment of this test's worker (and sink): the app's database and secret."""
+    return {
         **os.environ,
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": redis_url,
@@ -90,10 +85,40 @@ def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, per
         "MAIL_TRANSPORT": "smtp",
         "SECRET_KEY": app.config["SECRET_KEY"],
         "BASE_URL": app.config["BASE_URL"],
-        "DELIVERY_CLAIM_TIMEOUT": "2",
         "SEND_SWEEP_SECONDS": "1",
         "SENTRY_DSN": "",
+        **settings,
     }
+
+
+def _start_send(app, publication_id: int, issue_id: int) -> int:
+    with app.app_context(), bound_to(publication_id):
+        return sending.send_now(
+            db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
+        ).id
+
+
+def _wait_until_done(app, publication_id: int, send_id: int, what: str) -> None:
+    def finished() -> bool:
+        with app.app_context(), bound_to(publication_id):
+            return db.session.get(Send, send_id, populate_existing=True).status == "done"
+
+    _wait_for(finished, 120, what)
+
+
+@pytest.mark.parametrize("persistent", [False, True], ids=["data-lost", "data-kept"])
+def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, persistent):
+    publication_id, issue_id, active, others = _seed(app, factories)
+    redis_port, sink_port = free_port(), free_port()
+    redis_url = f"redis://127.0.0.1:{redis_port}/0"
+    received_file = tmp_path / "received.tsv"
+    redis = _redis(redis_port, tmp_path, persistent, tmp_path / "redis-1.log")
+    env = _worker_env(
+        app,
+        redis_url,
+        sink_port,
+        DELIVERY_CLAIM_TIMEOUT="2",
+    )
     sink = _start(
         [sys.executable, "-c", SINK, str(sink_port), str(received_file)], tmp_path / "sink.log", env
     )
@@ -101,10 +126,7 @@ def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, per
     original_redis = app.config["REDIS_URL"]
     app.config["REDIS_URL"] = redis_url  # the send is enqueued where the worker listens
     try:
-        with app.app_context(), bound_to(publication_id):
-            send_id = sending.send_now(
-                db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
-            ).id
+        send_id = _start_send(app, publication_id, issue_id)
 
         _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
         _kill(redis)
@@ -114,11 +136,7 @@ def test_a_send_finishes_after_redis_dies_mid_send(app, factories, tmp_path, per
         assert worker.poll() is None, "the worker exited while Redis was down"
         redis = _redis(redis_port, tmp_path, persistent, tmp_path / "redis-2.log")
 
-        def finished() -> bool:
-            with app.app_context(), bound_to(publication_id):
-                return db.session.get(Send, send_id, populate_existing=True).status == "done"
-
-        _wait_for(finished, 120, "the send to finish after Redis came back")
+        _wait_until_done(app, publication_id, send_id, "the send to finish after Redis came back")
         assert worker.poll() is None, "the worker exited"
     finally:
         app.config["REDIS_URL"] = original_redis
@@ -175,27 +193,18 @@ def test_a_send_finishes_after_postgresql_restarts_mid_send(private_pg_app, tmp_
     app, cluster = private_pg_app
     publication_id, issue_id, active, others = _seed(app, Factories(app))
     sink_port, received_file = free_port(), tmp_path / "received.tsv"
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "SMTP_URL": f"smtp://127.0.0.1:{sink_port}",
-        "MAIL_TRANSPORT": "smtp",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "BASE_URL": app.config["BASE_URL"],
-        "DELIVERY_CLAIM_TIMEOUT": "2",
-        "SEND_SWEEP_SECONDS": "1",
-        "SENTRY_DSN": "",
-    }
+    env = _worker_env(
+        app,
+        app.config["REDIS_URL"],
+        sink_port,
+        DELIVERY_CLAIM_TIMEOUT="2",
+    )
     sink = _start(
         [sys.executable, "-c", SINK, str(sink_port), str(received_file)], tmp_path / "sink.log", env
     )
     worker = _start([sys.executable, "-m", "worker"], tmp_path / "worker.log", env)
     try:
-        with app.app_context(), bound_to(publication_id):
-            send_id = sending.send_now(
-                db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
-            ).id
+        send_id = _start_send(app, publication_id, issue_id)
         _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
         cluster.stop()
         received_at_stop = len(_received(received_file))
@@ -203,11 +212,9 @@ def test_a_send_finishes_after_postgresql_restarts_mid_send(private_pg_app, tmp_
         time.sleep(PG_DOWN_SECONDS)
         cluster.start()
 
-        def finished() -> bool:
-            with app.app_context(), bound_to(publication_id):
-                return db.session.get(Send, send_id, populate_existing=True).status == "done"
-
-        _wait_for(finished, 120, "the send to finish after PostgreSQL came back")
+        _wait_until_done(
+            app, publication_id, send_id, "the send to finish after PostgreSQL came back"
+        )
         assert worker.poll() is None, "the worker exited"
     finally:
         for process in (worker, sink):
@@ -241,19 +248,13 @@ def test_a_send_through_a_server_refusing_for_now_reaches_everyone_once(app, fac
     publication_id, issue_id, active, others = _seed(app, factories)
     sink_port, received_file = free_port(), tmp_path / "received.tsv"
     flag = tmp_path / "refusing"
-    env = {
-        **os.environ,
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": os.environ["REDIS_URL"],
-        "SMTP_URL": f"smtp://127.0.0.1:{sink_port}",
-        "MAIL_TRANSPORT": "smtp",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "BASE_URL": app.config["BASE_URL"],
-        "SMTP_RETRY_DELAYS": "0.05",
-        "DELIVERY_RETRY_SCHEDULE": "1,2",
-        "SEND_SWEEP_SECONDS": "1",
-        "SENTRY_DSN": "",
-    }
+    env = _worker_env(
+        app,
+        os.environ["REDIS_URL"],
+        sink_port,
+        SMTP_RETRY_DELAYS="0.05",
+        DELIVERY_RETRY_SCHEDULE="1,2",
+    )
     sink = _start(
         [sys.executable, "-c", REFUSING_SINK, str(sink_port), str(received_file), str(flag)],
         tmp_path / "sink.log",
@@ -261,21 +262,16 @@ def test_a_send_through_a_server_refusing_for_now_reaches_everyone_once(app, fac
     )
     worker = _start([sys.executable, "-m", "worker"], tmp_path / "worker.log", env)
     try:
-        with app.app_context(), bound_to(publication_id):
-            send_id = sending.send_now(
-                db.session.get(Publication, publication_id), db.session.get(Issue, issue_id)
-            ).id
+        send_id = _start_send(app, publication_id, issue_id)
         _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
         flag.touch()
         time.sleep(REFUSE_SECONDS)
         deferred_while_refusing = _count(app, publication_id, "deferred")
         flag.unlink()
 
-        def finished() -> bool:
-            with app.app_context(), bound_to(publication_id):
-                return db.session.get(Send, send_id, populate_existing=True).status == "done"
-
-        _wait_for(finished, 120, "the send to finish once the server accepted again")
+        _wait_until_done(
+            app, publication_id, send_id, "the send to finish once the server accepted again"
+        )
     finally:
         for process in (worker, sink):
             _kill(process, signal.SIGTERM)
