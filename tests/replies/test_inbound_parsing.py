@@ -174,3 +174,9 @@ def test_format_flowed_lines_are_joined():
     )
     assert unflow("hyphen-\nated", delsp=True) == "hyphen-\nated"
     assert unflow("split wo \nrd", delsp=True) == "split word"
+
+
+def test_html_with_links_left_open_keeps_their_words_in_order():
+    html = '<p>See <a href="https://ada.example.org/a">my notes <a>and more'
+    assert html_to_text(html) == "See my notes and more"
+    assert html_to_text("<a>x" * 1_000) == "x" * 1_000
