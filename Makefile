@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) bench/pages.py
 	$(PY) bench/send.py
 	$(PY) bench/import.py
+	$(PY) bench/inbound.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)
 worker: $(STAMP)

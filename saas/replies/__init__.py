@@ -2,9 +2,9 @@
 
 Models: Reply, ReplyStanding (models). Services: posting (who may reply, post, edit, delete),
 queries and threads (public threads, the inbox), moderation, notices (answers on the page),
-mail and digest (notifications), text (light Markdown), inbound, inbound_mime, inbound_quotes
-and html_text (email replies). Routes: the inbox in the dashboard, the reply section of issue
-pages, `POST /inbound/email`.
+mail and digest (notifications), text (light Markdown), inbound, inbound_limits, inbound_mime,
+inbound_quotes and html_text (email replies). Routes: the inbox in the dashboard, the reply
+section of issue pages, `POST /inbound/email`.
 
 May import: saas.core, saas.mail, saas.accounts, saas.publishing, saas.audience, saas.billing,
 saas.delivery. Independent of saas.support.

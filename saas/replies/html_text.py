@@ -101,8 +101,9 @@ class _TextBuilder(HTMLParser):
         self._emit(data if self.pre else _SPACES.sub(" ", data))
 
     def text(self) -> str:
-        while self.link_text:  # an unclosed <a>
-            self.parts.extend(self.link_text.pop(0))
+        for unclosed in self.link_text:  # unclosed <a>s: their text, in order
+            self.parts.extend(unclosed)
+        self.link_text.clear()
         joined = "".join(self.parts).replace("\u00a0", " ")
         lines = [line.strip() for line in joined.split("\n")]
         return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

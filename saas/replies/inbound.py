@@ -5,6 +5,8 @@ is kept only when its address carries a genuine token (saas.audience.reader_link
 reader it names is an active subscriber of the issue's publication, the sender is that
 reader and the reader may read the issue. It is then stored as a PRIVATE reply. Anything
 else is quarantined: nothing of the message is stored, and the log line says only why.
+That includes mail beyond the bounds of saas.replies.inbound_limits (header section, address
+count, MIME parts), refused before its headers are parsed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from saas.core.extensions import db
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.publishing.models import Issue, Publication
 from saas.replies import mail as reply_mail
+from saas.replies.inbound_limits import Refused
 from saas.replies.inbound_mime import ParsedMail, parse
 from saas.replies.models import CHANNEL_EMAIL, PRIVATE, Reply
 from saas.replies.posting import can_read, display_name, is_blocked
@@ -72,6 +75,8 @@ def receive_inbound(raw: bytes, envelope_recipients: Iterable[str] = ()) -> Inbo
         return _quarantine("too_large")
     try:
         mail = parse(raw)
+    except Refused as refused:  # headers, addresses or parts beyond the bounds
+        return _quarantine(refused.reason)
     except Exception:  # any malformed message ends here, not in a 500
         return _quarantine("unparseable")
     found = find_token(

@@ -5,6 +5,12 @@ no usable plain one. Transfer encodings (quoted-printable, base64) are undone an
 decoded; mail labelled Latin-1 is read as Windows-1252 (what senders really mean), and
 unlabelled 8-bit text as UTF-8 when it is valid UTF-8. format=flowed lines are re-joined.
 Attachments are counted, never kept.
+
+Hostile mail is bounded first (saas.replies.inbound_limits). Headers are then read as the
+raw strings the parser split them into (the compat32 policy), never through the standard
+library's structured header classes, whose parsers grow with the square of a header's
+length; addresses go through `email.utils.getaddresses`, which is linear, and are
+de-duplicated with a set.
 """
 
 from __future__ import annotations
@@ -13,14 +19,18 @@ import codecs
 import re
 from dataclasses import dataclass
 from email import message_from_bytes, policy
-from email.message import EmailMessage, Message
+from email.errors import MessageError
+from email.header import decode_header
+from email.message import Message
 from email.utils import getaddresses
 
 from saas.replies.html_text import html_to_text
+from saas.replies.inbound_limits import MAX_BODY_CHARS, check_parts, check_raw
 from saas.replies.inbound_quotes import strip_quoted
 
 _LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1", "cp819"}
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "To", "Cc")
 
 
@@ -86,30 +96,55 @@ def unflow(text: str, delsp: bool) -> str:
     return "\n".join(out)
 
 
-def _part_text(part: Message) -> str:
+def _part_text(part: Message, limit: int) -> str:
+    """The part's decoded text, its first `limit` characters only."""
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    text = decode_bytes(payload, part.get_content_charset())
+    text = decode_bytes(payload, part.get_content_charset())[:limit]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if part.get_content_subtype() == "plain" and (part.get_param("format") or "") == "flowed":
         text = unflow(text, (part.get_param("delsp") or "").lower() == "yes")
     return text
 
 
+def _values(message: Message, name: str) -> list[str]:
+    """Every value of one header, unfolded, 8-bit bytes read as UTF-8 (or Windows-1252)."""
+    name = name.lower()
+    values = []
+    for key, value in message.raw_items():
+        if key.lower() != name:
+            continue
+        value = _FOLD.sub("", str(value)).strip()
+        if not value.isascii():  # raw 8-bit bytes, kept by the parser as surrogates
+            value = decode_bytes(value.encode("utf-8", "surrogateescape"), None)
+        values.append(value)
+    return values
+
+
 def _header(message: Message, name: str) -> str:
+    values = _values(message, name)
+    return values[0] if values else ""
+
+
+def _decoded_words(value: str) -> str:
+    """RFC 2047 encoded words decoded as tolerantly as bodies; a malformed one left as written."""
     try:
-        return str(message.get(name) or "")
-    except (ValueError, TypeError, IndexError):  # a header too malformed to parse
-        return ""
+        pieces = decode_header(value)
+    except (MessageError, ValueError):
+        return value
+    return "".join(
+        piece if isinstance(piece, str) else decode_bytes(piece, charset)
+        for piece, charset in pieces
+    )
+
+
+def _subject(message: Message) -> str:
+    return " ".join(_decoded_words(_header(message, "Subject")).split())[:300]
 
 
 def _addresses(message: Message, name: str) -> list[str]:
-    try:
-        values = [str(v) for v in message.get_all(name) or []]
-    except (ValueError, TypeError, IndexError):
-        return []
-    return [addr.strip().lower() for _, addr in getaddresses(values) if "@" in addr]
+    return [addr.strip().lower() for _, addr in getaddresses(_values(message, name)) if "@" in addr]
 
 
 def _is_automatic(message: Message, sender: str) -> bool:
@@ -125,22 +160,42 @@ def _is_automatic(message: Message, sender: str) -> bool:
     )
 
 
-def _body(message: EmailMessage) -> tuple[str, set[int]]:
+def _text_part(part: Message, subtype: str) -> Message | None:
+    """The first text/<subtype> part that is not an attachment, as a mail client shows it."""
+    if part.get_content_disposition() == "attachment":
+        return None
+    maintype, _, found = part.get_content_type().partition("/")
+    if maintype == "text":
+        return part if found == subtype else None
+    children = part.get_payload() if maintype == "multipart" and part.is_multipart() else []
+    if found == "related" and children:  # only its root part is the body
+        start = part.get_param("start")
+        root = next((c for c in children if start and c.get("Content-ID") == start), None)
+        children = [root or children[0]]
+    for child in children:
+        body = _text_part(child, subtype)
+        if body is not None:
+            return body
+    return None
+
+
+def _body(message: Message) -> tuple[str, set[int]]:
     """The reader's text, and the ids of the parts used for it."""
     used: set[int] = set()
     for kind in ("plain", "html"):
-        part = message.get_body(preferencelist=(kind,))
+        part = _text_part(message, kind)
         if part is None:
             continue
-        raw = _part_text(part)
-        text = html_to_text(raw) if kind == "html" else raw
         used.add(id(part))
+        text = _part_text(part, MAX_BODY_CHARS)
+        if kind == "html":
+            text = html_to_text(text)
         if text.strip():
             return text, used
     return "", used
 
 
-def _attachments(message: EmailMessage, used: set[int]) -> int:
+def _attachments(message: Message, used: set[int]) -> int:
     count = 0
     for part in message.walk():
         if part.is_multipart() or id(part) in used:
@@ -152,8 +207,13 @@ def _attachments(message: EmailMessage, used: set[int]) -> int:
 
 
 def parse(raw: bytes) -> ParsedMail:
-    """Read an RFC 5322 message into a ParsedMail (quoted history already stripped)."""
-    message = message_from_bytes(raw, policy=policy.default)
+    """Read an RFC 5322 message into a ParsedMail (quoted history already stripped).
+
+    Raises inbound_limits.Refused when the message breaks a bound.
+    """
+    check_raw(raw)
+    message = message_from_bytes(raw, policy=policy.compat32)
+    check_parts(message)
     senders = _addresses(message, "From")
     sender = senders[0] if senders else ""
     text, used = _body(message)
@@ -162,12 +222,12 @@ def parse(raw: bytes) -> ParsedMail:
     if in_reply_to and in_reply_to[0] not in references:
         references = (*references, in_reply_to[0])
     ids = _MESSAGE_ID.findall(_header(message, "Message-ID"))
-    recipients: list[str] = []
+    recipients: dict[str, None] = {}
     for name in RECIPIENT_HEADERS:
-        recipients.extend(a for a in _addresses(message, name) if a not in recipients)
+        recipients.update(dict.fromkeys(_addresses(message, name)))
     return ParsedMail(
         sender=sender,
-        subject=" ".join(_header(message, "Subject").split())[:300],
+        subject=_subject(message),
         message_id=ids[0] if ids else None,
         references=references[-20:],
         text=strip_quoted(text),

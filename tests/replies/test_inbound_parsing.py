@@ -131,6 +131,29 @@ def test_auto_replies_are_recognised():
         ("Words\n-- \nSignature", "Words"),
         ("On reflection, I agree with you.\nIt was 3 weeks ago.", None),
         ("From: the bottom of my heart, thank you.", None),
+        # Wrapped over two lines, then someone else's message without `>` quoting.
+        (
+            "Yes.\n\nOn Tue, 3 Dec 2024 at 18:40, Tend <\nn@x.org> wrote:\n\nJo (j@x.org) asks",
+            "Yes.",
+        ),
+        # "On <date>, <name>" / "<address>" / "wrote:"
+        ("Agreed.\n\nOn Tue, Dec 3, 2024 at 10:02 AM, Maya\n<m@x.org>\nwrote:\n\n> old", "Agreed."),
+        ("See you.\n-Ada\n\nMaya Lindqvist | m@x.org\nJo asked about the group.", "See you.\n-Ada"),
+        ("See you.\n– Ada L.\n\nold words", "See you.\n– Ada L."),
+        ("Thanks.\n\n----------------\nMaya <m@x.org>\nold", "Thanks."),
+        ("Thanks.\n\n----- Mail original -----\nDe: Maya <m@x.org>\nold", "Thanks."),
+        ("Thanks.\n\n---- On Tue, 03 Dec 2024 10:02 Maya <m@x.org> wrote ----\nold", "Thanks."),
+        ("Danke.\n\nGesendet: Dienstag, 3. Dezember 2024\nVon: Maya <m@x.org>\nAn: Ada", "Danke."),
+        ("Ja.\n\nMaya <m@x.org> hat am 3. Dezember 2024 um 10:02 geschrieben:\n> alt", "Ja."),
+        ("Sí.\n\nDe: Maya <m@x.org>\nEnviado el: martes, 3 de diciembre de 2024\n\nold", "Sí."),
+        ("Ja.\n\nVerstuurd vanaf mijn iPhone\n\n> Op 3 dec. 2024 heeft Maya <m@x.org>", "Ja."),
+        # The reader's own lists, rules and lines that only look like the above stay.
+        ("Things that helped:\n-Walking\n-Breathing\n\nAda", None),
+        ("What helped:\n-Walking\n\nAda", None),
+        ("My plan\n- Walk\n- Sleep early", None),
+        ("On reflection, I agree.\nIt was 3 weeks ago.\nShe wrote:", None),
+        ("On Monday at 10 I wrote: nothing at all.", None),
+        ("Maya <m@x.org> schrieb am Montag, dass alles gut wird.", None),
     ],
 )
 def test_quote_and_signature_rules(text, expected):
@@ -151,3 +174,9 @@ def test_format_flowed_lines_are_joined():
     )
     assert unflow("hyphen-\nated", delsp=True) == "hyphen-\nated"
     assert unflow("split wo \nrd", delsp=True) == "split word"
+
+
+def test_html_with_links_left_open_keeps_their_words_in_order():
+    html = '<p>See <a href="https://ada.example.org/a">my notes <a>and more'
+    assert html_to_text(html) == "See my notes and more"
+    assert html_to_text("<a>x" * 1_000) == "x" * 1_000
