@@ -31,6 +31,10 @@ from tests.smtp_sink import free_port
 ROOT = Path(__file__).resolve().parents[2]
 # Settings of the suite's own environment that `make run` must not inherit.
 NOT_INHERITED = (
+    # `make test` runs this suite: a make inside it would print "Entering directory" lines.
+    "MAKEFLAGS",
+    "MAKELEVEL",
+    "MFLAGS",
     "BASE_URL",
     "DATABASE_URL",
     "MIGRATION_DATABASE_URL",
