@@ -67,9 +67,10 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    # A limiter on Redis counts in this process's memory (logging it) while Redis is away.
+    # A limiter on Redis lets requests through (logging the error) while Redis is away,
+    # rather than failing every sign-in and form with a 500.
     app.config.setdefault(
-        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+        "RATELIMIT_SWALLOW_ERRORS",
         not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"),
     )
     limiter.init_app(app)

@@ -5,8 +5,8 @@ this test kills, the suite's database, and an SMTP sink. While Redis is down:
 
 - a reader subscribes: the page answers, the reader is stored pending, and the confirmation
   mail is parked in the database (job_outbox) instead of being lost or answered with a 500;
-- the rate limiter counts in memory (Flask-Limiter's fallback), so sign-in still works and a
-  wrong password is still refused;
+- the rate limiter lets requests through and logs the error (it fails open), so sign-in
+  still works and a wrong password is still refused;
 - the practitioner's subscriber list answers, counting from the database.
 
 When Redis is back, a `python -m worker` hands the parked job over and the reader gets the

@@ -52,6 +52,8 @@ def test_no_inline_scripts_in_templates():
 def test_production_cookies_and_hsts(monkeypatch, app):
     monkeypatch.setenv("TEND_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    # The limiter is one object for every app in this process: keep it off Redis here.
+    monkeypatch.delenv("REDIS_URL", raising=False)
     from cryptography.fernet import Fernet
 
     monkeypatch.setenv("SUPPORT_ENCRYPTION_KEYS", Fernet.generate_key().decode())
