@@ -29,12 +29,13 @@ from saas.delivery.models import (
     Delivery,
     Send,
 )
+from saas.delivery.sending import SendError
 from saas.publishing.models import Publication
 
 NOT_TRIED = "Not tried: the mail server was refusing every message for now."
 
 
-class RetryError(ValueError):
+class RetryError(SendError):
     """The failed deliveries cannot be sent again now; the message says why."""
 
 

@@ -122,14 +122,15 @@ def send_progress(send_id: int):
     return jsonify(sending.progress(g.publication, send).as_dict())
 
 
-def _act(send_id: int, action, done: str):
+def _act(send_id: int, action, done):
+    """Run a send action; flash `done` (or `done(result)`), or the refusal's words."""
     send = _send_or_404(send_id)
     try:
-        action(g.publication, send)
+        result = action(g.publication, send)
     except sending.SendError as exc:
         flash(str(exc), "error")
     else:
-        flash(done, "success")
+        flash(done(result) if callable(done) else done, "success")
     return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
 
 
@@ -145,27 +146,21 @@ def resume_send(send_id: int):
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/new-readers", methods=["POST"])
 def send_to_new_readers(send_id: int):
-    send = _send_or_404(send_id)
-    try:
-        count = sending.send_to_new_readers(g.publication, send)
-    except sending.SendError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"Sending to {count:,} new reader{'' if count == 1 else 's'}.", "success")
-    return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
+    return _act(
+        send_id,
+        sending.send_to_new_readers,
+        lambda count: f"Sending to {count:,} new reader{'' if count == 1 else 's'}.",
+    )
 
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/retry-failed", methods=["POST"])
 def retry_failed(send_id: int):
     """Send the failed deliveries of a finished send again."""
-    send = _send_or_404(send_id)
-    try:
-        count = deferrals.retry_failed(g.publication, send)
-    except deferrals.RetryError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"Trying {count:,} failed deliver{'y' if count == 1 else 'ies'} again.", "success")
-    return redirect(url_for("dashboard.delivery.send_status", send_id=send_id), 303)
+    return _act(
+        send_id,
+        deferrals.retry_failed,
+        lambda count: f"Trying {count:,} failed deliver{'y' if count == 1 else 'ies'} again.",
+    )
 
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>/cancel", methods=["POST"])
