@@ -63,13 +63,6 @@ def park(path: str, args: tuple, queue: str, options: dict[str, Any]) -> None:
         )
 
 
-def parked_count() -> int:
-    """How many jobs wait for Redis."""
-    with db.engine.connect() as connection:
-        rows = connection.execute(select(ParkedJob.__table__.c.id)).all()
-    return len(rows)
-
-
 def drain(hand_over) -> int:
     """Hand parked jobs, oldest first, to `hand_over(path, args, queue, options)`; delete each.
 
