@@ -28,6 +28,7 @@ from saas.billing import stripe_api
 from saas.billing.models import SubscriberHold
 from saas.billing.plans import Plan
 from saas.core.extensions import db
+from saas.core.images import size_label
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
 from saas.publishing.hooks import Refused
@@ -130,12 +131,6 @@ def shows_tend_branding(publication: Publication) -> bool:
     return billing_plans.publication_standing(publication).plan.tend_branding
 
 
-def _size(n: int) -> str:
-    if n >= 1_000_000_000:
-        return f"{n / 1_000_000_000:.1f}".rstrip("0").rstrip(".") + " GB"
-    return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + " MB"
-
-
 def image_storage_limit(publication: Publication) -> int | None:
     """Bytes of images the publication's plan lets it keep; None without a limit."""
     if not stripe_api.enabled():
@@ -152,8 +147,8 @@ def check_image_storage(publication: Publication, new_bytes: int) -> None:
     if used + new_bytes > limit:
         plan = billing_plans.publication_standing(publication).plan
         raise PlanLimitReached(
-            f"Your {plan.name} plan keeps {_size(limit)} of images per publication and "
-            f"{_size(used)} is in use; this image needs {_size(new_bytes)} more. Nothing was "
+            f"Your {plan.name} plan keeps {size_label(limit)} of images per publication and "
+            f"{size_label(used)} is in use; this image needs {size_label(new_bytes)} more. Nothing was "
             "uploaded. Delete images you no longer use." + _upgrade_hint(plan),
             plan,
         )

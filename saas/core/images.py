@@ -66,8 +66,12 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:DIGEST_LENGTH]
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + " MB"
+def size_label(n: int) -> str:
+    """Bytes as a person reads them: "80 KB", "4.2 MB", "1 GB"."""
+    for unit, size in (("GB", 1_000_000_000), ("MB", 1_000_000)):
+        if n >= size:
+            return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+    return f"{max(1, round(n / 1000))} KB"
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
@@ -168,8 +172,8 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> ProcessedImage:
     """Check, clean and resize an upload; ImageRefused says why one is not taken."""
     if len(data) > max_bytes:
         raise ImageRefused(
-            f"That image is {_megabytes(len(data))}; the most we accept is "
-            f"{_megabytes(max_bytes)}. Export a smaller copy and try again.",
+            f"That image is {size_label(len(data))}; the most we accept is "
+            f"{size_label(max_bytes)}. Export a smaller copy and try again.",
             "size",
         )
     if not data:

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from saas.core.extensions import db, limiter
+from saas.core.images import size_label
 from saas.publishing import dashboard_parent
 from saas.publishing.images import markup, uploads
 from saas.publishing.images.models import Image
@@ -51,8 +52,8 @@ def allow_image_upload(endpoint: str | None, values: dict | None) -> None:
 
 
 def _too_large_message() -> str:
-    most = current_app.config["IMAGE_MAX_BYTES"] / 1_000_000
-    return f"That image is larger than {most:g} MB, the most we accept. Nothing was uploaded."
+    most = size_label(current_app.config["IMAGE_MAX_BYTES"])
+    return f"That image is larger than {most}, the most we accept. Nothing was uploaded."
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -129,7 +130,8 @@ def library():
         images=[(image, markup.variants_of(image)) for image in images],
         used=uploads.storage_used(g.publication),
         quota=uploads.storage_quota(g.publication),
-        max_mb=current_app.config["IMAGE_MAX_BYTES"] / 1_000_000,
+        max_size=size_label(current_app.config["IMAGE_MAX_BYTES"]),
+        size_label=size_label,
     )
 
 
