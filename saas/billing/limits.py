@@ -148,8 +148,8 @@ def check_image_storage(publication: Publication, new_bytes: int) -> None:
         plan = billing_plans.publication_standing(publication).plan
         raise PlanLimitReached(
             f"Your {plan.name} plan keeps {size_label(limit)} of images per publication and "
-            f"{size_label(used)} is in use; this image needs {size_label(new_bytes)} more. Nothing was "
-            "uploaded. Delete images you no longer use." + _upgrade_hint(plan),
+            f"{size_label(used)} is in use; this image needs {size_label(new_bytes)} more. "
+            "Nothing was uploaded. Delete images you no longer use." + _upgrade_hint(plan),
             plan,
         )
 
