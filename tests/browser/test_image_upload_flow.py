@@ -26,11 +26,12 @@ SEND_FILE = """([kind, name, type, data]) => {
   const area = document.querySelector("textarea[data-preview-url]");
   area.focus();
   area.setSelectionRange(area.value.length, area.value.length);
+  const options = { bubbles: true, cancelable: true };
   if (kind === "paste") {
-    area.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true }));
+    area.dispatchEvent(new ClipboardEvent("paste", { ...options, clipboardData: transfer }));
   } else {
-    area.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
-    area.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    area.dispatchEvent(new DragEvent("dragover", { ...options, dataTransfer: transfer }));
+    area.dispatchEvent(new DragEvent("drop", { ...options, dataTransfer: transfer }));
   }
 }"""
 
