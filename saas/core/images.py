@@ -71,7 +71,7 @@ def size_label(n: int) -> str:
     for unit, size in (("GB", 1_000_000_000), ("MB", 1_000_000)):
         if n >= size:
             return f"{n / size:.1f}".rstrip("0").rstrip(".") + f" {unit}"
-    return f"{max(1, round(n / 1000))} KB"
+    return f"{max(1, round(n / 1000)) if n else 0} KB"
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:

@@ -77,10 +77,13 @@ class LocalStorage:
 
     def keys(self, prefix: str) -> list[str]:
         """Every stored key starting with `prefix` (temporary files left out)."""
-        if not self.root.is_dir():
+        # Only the folder the prefix names is walked ("12/" -> 12/), not every upload.
+        named = prefix.rpartition("/")[0]
+        folder = self._path(named) if named else self.root  # ValueError for an unsafe prefix
+        if not folder.is_dir():
             return []
         found = []
-        for path in self.root.rglob("*"):
+        for path in folder.rglob("*"):
             if path.is_file() and not path.name.startswith("."):
                 key = path.relative_to(self.root).as_posix()
                 if key.startswith(prefix):

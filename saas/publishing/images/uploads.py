@@ -145,7 +145,11 @@ def store_image(
         db.session.rollback()
         raise
     files = [(image.key(v.width), v.data) for v in processed.variants]
-    _put(files)
+    try:
+        _put(files)
+    except StorageUnavailable:
+        db.session.rollback()  # let go of the publication's lock
+        raise
     db.session.add(image)
     try:
         db.session.commit()
