@@ -106,10 +106,11 @@ def register_blueprints(app: Flask) -> None:
     Features nest their dashboard and public blueprints into publishing's two tenancy
     parents, which are registered last, once every child is in place.
     """
-    from saas.core import templating
+    from saas.core import storage, templating
     from saas.core.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    storage.init_app(app)
     templating.init_app(app)
     for name in FEATURES:
         import_module(f"saas.{name}").init_app(app)

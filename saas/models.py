@@ -21,6 +21,7 @@ from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
 from saas.delivery.models import Delivery, Send
 from saas.ops.models import OpsAuditEntry
+from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
 from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
@@ -28,6 +29,7 @@ from saas.support.models import SupportEvent, SupportForm, SupportRequest
 __all__ = [
     "ConnectedAccount",
     "Delivery",
+    "Image",
     "Invitation",
     "Issue",
     "Membership",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +86,8 @@ _owner_engine = None
 
 def _wipe(application: Flask) -> None:
     global _owner_engine
+    # Uploaded files on the local backend (ids start again with the tables).
+    shutil.rmtree(application.config["UPLOADS_DIR"], ignore_errors=True)
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if USING_POSTGRES:
         # As the owner: TRUNCATE is not the app role's to run.
@@ -103,7 +106,8 @@ def _wipe(application: Flask) -> None:
 
 @pytest.fixture(autouse=True)
 def clean_state(request, smtp_sink: SmtpSink) -> Iterator[None]:
-    """Every test starts with empty tables, an empty mailbox, queues and rate limits reset."""
+    """Every test starts with empty tables and uploads, an empty mailbox, queues and rate
+    limits reset."""
     if "app" not in request.fixturenames:
         yield
         return

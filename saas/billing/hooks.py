@@ -1,8 +1,9 @@
 """Billing's answers to the hooks of lower features: plan limits, and erasing a paying reader.
 
 Connected once at start-up by `saas.billing.init_app`. Publishing asks before a publication is
-created or claims a custom domain; audience asks as a reader goes active or arrives by import,
-and tells billing when a reader is erased (their payment rows go, Stripe stops charging).
+created, claims a custom domain or stores an image (the storage quota); audience asks as a
+reader goes active or arrives by import, and tells billing when a reader is erased (their
+payment rows go, Stripe stops charging).
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ def _refuse_custom_domain(publication, custom_domain: str | None = None) -> None
 
 def _why_no_new_publication(user_id: int) -> str | None:
     return billing_limits.new_publication_refusal(user_id)
+
+
+def _refuse_image(publication, new_bytes: int = 0) -> None:
+    billing_limits.check_image_storage(publication, new_bytes)
+
+
+def _image_storage_limit(publication) -> int | None:
+    return billing_limits.image_storage_limit(publication)
 
 
 def _hold_if_full(publication, subscriber) -> bool:
@@ -46,6 +55,8 @@ def connect() -> None:
     publishing_hooks.publication_creating.connect(_refuse_publication, weak=False)
     publishing_hooks.custom_domain_claiming.connect(_refuse_custom_domain, weak=False)
     publishing_hooks.new_publication_refusal.connect(_why_no_new_publication, weak=False)
+    publishing_hooks.image_storing.connect(_refuse_image, weak=False)
+    publishing_hooks.image_storage_limit.connect(_image_storage_limit, weak=False)
     audience_hooks.reader_joining.connect(_hold_if_full, weak=False)
     audience_hooks.readers_imported.connect(_hold_imported, weak=False)
     audience_hooks.reader_erasing.connect(_erase_payments, weak=False)

@@ -1,4 +1,5 @@
-"""Plan limits where they bite: publications, custom domains, readers; and the waiting list.
+"""Plan limits where they bite: publications, custom domains, readers, image storage; and the
+waiting list.
 
 Limits apply only with billing on (STRIPE_SECRET_KEY set): an instance that cannot take
 payments offers no way to upgrade, so it imposes no plan. A reader who would go past the
@@ -27,9 +28,11 @@ from saas.billing import stripe_api
 from saas.billing.models import SubscriberHold
 from saas.billing.plans import Plan
 from saas.core.extensions import db
+from saas.core.images import size_label
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
 from saas.publishing.hooks import Refused
+from saas.publishing.images.uploads import storage_used
 from saas.publishing.models import Publication
 
 
@@ -126,6 +129,29 @@ def shows_tend_branding(publication: Publication) -> bool:
     if not stripe_api.enabled():
         return True
     return billing_plans.publication_standing(publication).plan.tend_branding
+
+
+def image_storage_limit(publication: Publication) -> int | None:
+    """Bytes of images the publication's plan lets it keep; None without a limit."""
+    if not stripe_api.enabled():
+        return None
+    return billing_plans.publication_standing(publication).plan.max_storage_bytes
+
+
+def check_image_storage(publication: Publication, new_bytes: int) -> None:
+    """Refuse an image that would take the publication past its plan's storage quota."""
+    limit = image_storage_limit(publication)
+    if limit is None:
+        return
+    used = storage_used(publication)
+    if used + new_bytes > limit:
+        plan = billing_plans.publication_standing(publication).plan
+        raise PlanLimitReached(
+            f"Your {plan.name} plan keeps {size_label(limit)} of images per publication and "
+            f"{size_label(used)} is in use; this image needs {size_label(new_bytes)} more. "
+            "Nothing was uploaded. Delete images you no longer use." + _upgrade_hint(plan),
+            plan,
+        )
 
 
 def _active_count(excluding: int | None = None) -> int:

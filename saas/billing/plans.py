@@ -34,6 +34,8 @@ class Plan:
     prices: dict[str, str] = field(default_factory=dict)
     max_publications: int | None = None
     max_subscribers: int | None = None
+    # Bytes of uploaded images each publication may keep.
+    max_storage_bytes: int | None = None
     custom_domain: bool = True
     tend_branding: bool = False
 

@@ -133,6 +133,31 @@ def _plan_prices(monthly: str, yearly: str) -> dict[str, str]:
     return {interval: price for interval, price in prices.items() if price}
 
 
+def storage_settings() -> dict[str, Any]:
+    """Where uploaded files go, and what an image upload may be.
+
+    The local backend (the embedded default) keeps files under instance/uploads/ and Tend
+    serves them at /media/; setting S3_BUCKET switches to an S3-compatible bucket, whose
+    files readers fetch from S3_PUBLIC_URL (by default the bucket's own address).
+    """
+    bucket = os.environ.get("S3_BUCKET", "").strip()
+    return {
+        "STORAGE_BACKEND": (os.environ.get("STORAGE_BACKEND") or ("s3" if bucket else "local"))
+        .strip()
+        .lower(),
+        "UPLOADS_DIR": os.environ.get("UPLOADS_DIR") or str(INSTANCE_DIR / "uploads"),
+        "S3_BUCKET": bucket,
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", "").strip().rstrip("/"),
+        "S3_REGION": os.environ.get("S3_REGION", "").strip() or "us-east-1",
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "S3_PUBLIC_URL": os.environ.get("S3_PUBLIC_URL", "").strip().rstrip("/"),
+        # One image upload: its bytes, and its pixels (a small file can declare a huge image).
+        "IMAGE_MAX_BYTES": int(os.environ.get("IMAGE_MAX_BYTES", str(10 * 1024 * 1024))),
+        "IMAGE_MAX_PIXELS": int(os.environ.get("IMAGE_MAX_PIXELS", str(50_000_000))),
+    }
+
+
 def billing_settings() -> dict[str, Any]:
     """Stripe keys, the practitioner plan table and the reader-payments platform fee.
 
@@ -156,6 +181,7 @@ def billing_settings() -> dict[str, Any]:
                 "prices": {},
                 "max_publications": 1,
                 "max_subscribers": 1_000,
+                "max_storage_bytes": 1_000_000_000,
                 "custom_domain": False,
                 "tend_branding": True,
             },
@@ -168,6 +194,7 @@ def billing_settings() -> dict[str, Any]:
                 ),
                 "max_publications": 3,
                 "max_subscribers": 10_000,
+                "max_storage_bytes": 10_000_000_000,
                 "custom_domain": True,
                 "tend_branding": False,
             },
@@ -180,6 +207,7 @@ def billing_settings() -> dict[str, Any]:
                 ),
                 "max_publications": None,
                 "max_subscribers": None,
+                "max_storage_bytes": 100_000_000_000,
                 "custom_domain": True,
                 "tend_branding": False,
             },
@@ -298,5 +326,6 @@ def load_config() -> dict[str, Any]:
         "SUPPORT_KEYS_FILE": support_keys_file,
         # Subscriber CSV uploads only; every other request keeps MAX_CONTENT_LENGTH.
         "IMPORT_MAX_BYTES": int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024))),
+        **storage_settings(),
         **billing_settings(),
     }

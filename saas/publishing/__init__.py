@@ -9,8 +9,12 @@ through custom_domain_routing). Every feature's dashboard and public blueprints 
 Routes here: the dashboard home, settings, team and issue editor; the archive, issue pages,
 feeds and sitemap; `/invitations/<token>`.
 
-Hooks for higher features (hooks): checks before a publication is created or claims a custom
-domain (plan limits, in billing).
+images/: uploads for issues (the editor's images and covers), their sizes for the web and
+email, and the image library; publishing owns them because an image exists to be shown in an
+issue (see its docstring).
+
+Hooks for higher features (hooks): checks before a publication is created, claims a custom
+domain or stores an image (plan limits and the storage quota, in billing).
 
 May import: saas.core, saas.mail, saas.accounts.
 """
@@ -26,6 +30,7 @@ def init_app(app: Flask) -> None:
     from saas.publishing import (  # noqa: F401  (register routes)
         archive_views,
         home_views,
+        images,
         issue_views,
         settings_views,
         team_views,
@@ -35,6 +40,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(team_views.invitations_bp)
     templating.init_app(app)
+    images.init_app(app)
     periodic.register(app, "scheduled publishing", publish_due_issues)
 
 

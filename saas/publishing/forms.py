@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     DateTimeLocalField,
     EmailField,
@@ -135,6 +136,11 @@ class IssueForm(FlaskForm):
     )
     cover_image_url = StringField(
         "Cover image URL", validators=[Optional(), Length(max=500), WebUrl()]
+    )
+    cover_image_file = FileField(
+        "Upload a cover image",
+        validators=[Optional()],
+        description="JPEG, PNG, GIF or WebP. Replaces the cover image URL when you save.",
     )
     cover_image_alt = StringField(
         "Cover image description",

@@ -1,8 +1,9 @@
 """Where a higher feature may refuse a publishing change (blinker signals, connected at start-up).
 
 Publishing knows nothing of plans. Billing connects receivers that raise `Refused` (its
-PlanLimitReached) when the account's plan does not allow what is asked, and answers why a
-practitioner may not start another publication now.
+PlanLimitReached) when the account's plan does not allow what is asked (a publication, a
+custom domain, an image past the storage quota), answers why a practitioner may not start
+another publication now, and says how much image storage the plan gives a publication.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ getting_started = _signals.signal("getting-started")
 """Sent with a publication; a receiver returns a list of getting_started.Step it owns."""
 
 
+image_storing = _signals.signal("image-storing")
+"""Sent with the publication as sender and `new_bytes=` before an image is stored, inside the
+caller's transaction (the publication row locked); receivers may raise Refused."""
+
+image_storage_limit = _signals.signal("image-storage-limit")
+"""Sent with a publication; a receiver returns the bytes of images it may keep, or None."""
+
+
 def check_new_publication(owner_id: int, custom_domain: str | None) -> None:
     """Raise Refused if any receiver refuses a new publication for this owner."""
     publication_creating.send(owner_id, custom_domain=custom_domain)
@@ -45,3 +54,14 @@ def refusal_for_new_publication(user_id: int) -> str | None:
         if reason:
             return reason
     return None
+
+
+def check_image_storage(publication, new_bytes: int) -> None:
+    """Raise Refused if any receiver refuses `new_bytes` more of images for the publication."""
+    image_storing.send(publication, new_bytes=new_bytes)
+
+
+def image_storage_quota(publication) -> int | None:
+    """The smallest limit any receiver sets on the publication's images, or None (no limit)."""
+    limits = [limit for _r, limit in image_storage_limit.send(publication) if limit is not None]
+    return min(limits) if limits else None

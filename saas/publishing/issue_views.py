@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from saas.core.model_base import utcnow
 from saas.publishing import getting_started
@@ -32,6 +33,15 @@ def _form_fields(form: IssueForm) -> dict[str, str]:
     return {name: form[name].data or "" for name in issue_service.EDITABLE_FIELDS}
 
 
+def _cover_upload(form: IssueForm) -> issue_service.CoverUpload | None:
+    """The cover image file sent with the form, if one was chosen."""
+    upload = form.cover_image_file.data
+    if not upload or not getattr(upload, "filename", ""):
+        return None
+    limit = current_app.config["IMAGE_MAX_BYTES"]
+    return issue_service.CoverUpload(upload.read(limit + 1), upload.filename, current_user.id)
+
+
 @dashboard_bp.route("/<pub_slug>/issues")
 def issues():
     filters = IssueFilterForm(request.args)
@@ -52,9 +62,13 @@ def new_issue():
     form = IssueForm()
     if form.validate_on_submit():
         try:
-            issue = issue_service.create_issue(g.publication, **_form_fields(form))
+            issue = issue_service.create_issue(
+                g.publication, cover=_cover_upload(form), **_form_fields(form)
+            )
         except issue_service.IssueSlugTaken:
             form.slug.errors.append("Another issue already uses this slug.")
+        except issue_service.CoverRefused as exc:
+            form.cover_image_file.errors.append(str(exc))
         else:
             flash("Draft saved.", "success")
             return redirect(url_for("dashboard.publishing.edit_issue", issue_id=issue.id))
@@ -69,9 +83,13 @@ def edit_issue(issue_id: int):
     form = IssueForm(obj=issue)
     if form.validate_on_submit():
         try:
-            issue_service.update_issue(g.publication, issue, **_form_fields(form))
+            issue_service.update_issue(
+                g.publication, issue, cover=_cover_upload(form), **_form_fields(form)
+            )
         except issue_service.IssueSlugTaken:
             form.slug.errors.append("Another issue already uses this slug.")
+        except issue_service.CoverRefused as exc:
+            form.cover_image_file.errors.append(str(exc))
         else:
             action = request.form.get("action")
             if action == "publish":

@@ -12,6 +12,8 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
+from saas.publishing.images import markup as image_markup
+from saas.publishing.images import uploads as image_uploads
 from saas.publishing.models import (
     AUDIENCE_EVERYONE,
     AUDIENCES,
@@ -40,6 +42,19 @@ class IssueSlugTaken(ValueError):
 
 
 @dataclass(frozen=True)
+class CoverUpload:
+    """An image file sent with the issue form to become its cover."""
+
+    data: bytes
+    filename: str
+    uploaded_by_id: int | None = None
+
+
+# Why a cover upload was not taken (the message is for the practitioner); nothing was saved.
+CoverRefused = (image_uploads.ImageRefused, image_uploads.QuotaReached)
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of a paginated list."""
 
@@ -65,7 +80,7 @@ def _apply_fields(issue: Issue, fields: dict[str, str]) -> None:
         issue.slug = slugify(issue.title) or "issue"
     if issue.audience not in AUDIENCES:
         issue.audience = AUDIENCE_EVERYONE
-    issue.body_html = render_markdown(issue.body_markdown)
+    issue.body_html = image_markup.web_html(render_markdown(issue.body_markdown))
     issue.read_seconds = read_seconds(issue.body_html)
     issue.word_count = len(issue.body_markdown.split())
 
@@ -85,22 +100,42 @@ def _commit_or_slug_error(slug: str) -> None:
         raise IssueSlugTaken(slug) from exc
 
 
-def create_issue(publication: Publication, **fields: str) -> Issue:
-    """Save a new draft."""
+def _store_cover(publication: Publication, cover: CoverUpload, issue: Issue | None = None) -> str:
+    """Store the uploaded cover; return the URL the issue shows it at (raises CoverRefused)."""
+    image = image_uploads.store_image(
+        publication,
+        cover.data,
+        cover.filename,
+        issue=issue,
+        uploaded_by_id=cover.uploaded_by_id,
+    )
+    return image_markup.variants_of(image).web.url
+
+
+def create_issue(
+    publication: Publication, cover: CoverUpload | None = None, **fields: str
+) -> Issue:
+    """Save a new draft (with `cover`, an uploaded cover image, stored first)."""
     issue = Issue(publication_id=publication.id, status=STATUS_DRAFT)
     _apply_fields(issue, fields)
     if _slug_taken(publication, issue.slug, None):
         raise IssueSlugTaken(issue.slug)
+    if cover is not None:
+        issue.cover_image_url = _store_cover(publication, cover)
     db.session.add(issue)
     _commit_or_slug_error(issue.slug)
     return issue
 
 
-def update_issue(publication: Publication, issue: Issue, **fields: str) -> Issue:
-    """Save edits to an issue, published or not."""
+def update_issue(
+    publication: Publication, issue: Issue, cover: CoverUpload | None = None, **fields: str
+) -> Issue:
+    """Save edits to an issue, published or not (with `cover`, an uploaded cover image)."""
     new_slug = (fields.get("slug") or "").strip() or slugify(fields.get("title") or issue.title)
     if _slug_taken(publication, new_slug, issue.id):
         raise IssueSlugTaken(new_slug)
+    if cover is not None:
+        fields = {**fields, "cover_image_url": _store_cover(publication, cover, issue)}
     _apply_fields(issue, {**fields, "slug": new_slug})
     _commit_or_slug_error(issue.slug)
     return issue

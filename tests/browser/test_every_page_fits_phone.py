@@ -26,6 +26,7 @@ pytestmark = pytest.mark.browser
 # Not HTML pages a person reads, or not reachable in tests; each with its reason.
 SKIPPED = {
     "static": "files, not pages",
+    "media.file": "uploaded image files, not pages",
     "health.healthz": "JSON for the load balancer",
     "health.readyz": "JSON for the load balancer",
     "public.publishing.atom_feed": "XML feed",

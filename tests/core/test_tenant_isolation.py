@@ -52,6 +52,8 @@ PLATFORM_ENDPOINTS = {
     "billing.release_waiting",
     "billing.webhook",
     "inbound.email",
+    # Stored images by their content-hash key: public files, like those an email links to.
+    "media.file",
 }
 
 
@@ -119,6 +121,14 @@ def two_tenants(app, factories, mailbox, client):
         from saas.billing.paid.reader_access import access_url
 
         paid_access_token = access_url(pub_a, reader_a.id).rsplit("/", 1)[1]
+    # Alpha uploaded an image, so its id exists to be guessed.
+    with app.app_context(), bound_to(pub_a.id):
+        from saas.publishing.images import uploads as image_uploads
+        from tests.publishing.image_files import photo
+
+        image_id = image_uploads.store_image(
+            db.session.get(type(pub_a), pub_a.id), photo(), "alpha.jpg"
+        ).id
     # A value per argument, or per endpoint where one argument means different things.
     alpha_values = {
         "issue_id": issue_a.id,
@@ -132,6 +142,7 @@ def two_tenants(app, factories, mailbox, client):
         "send_id": send_id,
         "reply_id": reply_a.id,
         "tier_id": tier_a.id,
+        "image_id": image_id,
         "token": {
             "public.audience.confirm_subscription": confirm_token,
             "public.audience.unsubscribe": unsubscribe_token,

@@ -1,7 +1,8 @@
 """An issue's email as each reader gets it: all of the issue, or a paid issue's preview.
 
 `issue_message` hands the mail layer what it must not decide itself: the reader links
-(signed per reader) and the body, whole or cut at the paywall break with an upgrade link.
+(signed per reader) and the body, whole or cut at the paywall break with an upgrade link,
+its uploaded images as their email-sized files.
 A batch renders the issue once more for free readers and looks up, in one query, which of
 its readers have paid access. Issues for everyone, and every issue with billing off, go out
 whole to all.
@@ -12,6 +13,7 @@ from __future__ import annotations
 from saas.audience.reader_links import IssueLinks
 from saas.billing.paid import paywall, reader_billing
 from saas.mail.newsletter import IssueMessage, MessageParts
+from saas.publishing.images.markup import email_html
 from saas.publishing.models import Issue, Publication
 
 
@@ -23,12 +25,14 @@ def issue_message(
     if preview:
         parts = MessageParts(
             links,
-            body_html=paywall.preview_html(issue),
+            body_html=email_html(paywall.preview_html(issue)),
             body_markdown=paywall.preview_markdown(issue),
             upgrade_url=links.view_online_url + "#upgrade",
         )
     else:
-        parts = MessageParts(links, body_html=issue.body_html, body_markdown=issue.body_markdown)
+        parts = MessageParts(
+            links, body_html=email_html(issue.body_html), body_markdown=issue.body_markdown
+        )
     return IssueMessage(publication, issue, parts, test=test)
 
 
