@@ -4,14 +4,14 @@
 0005_row_level_security (the app role's grants come from the owner's default privileges).
 The files themselves live in the storage backend, not the database.
 
-Revision ID: 0019_images
+Revision ID: 0014_images
 Revises: 0013_job_outbox
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019_images"
+revision = "0014_images"
 down_revision = "0013_job_outbox"
 branch_labels = None
 depends_on = None
