@@ -47,17 +47,23 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_connection(), is_async=not is_embedded())
 
 
+def _retry(times: int) -> Retry:
+    return Retry(max=times, interval=[10, 60, 300])
+
+
 def enqueue(
     path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any
 ) -> Job | None:
     """Enqueue the job at dotted `path` with plain arguments (ids, strings, bytes).
 
     With Redis unreachable the job is parked in the database (saas.core.outbox) and handed
-    over by a worker once Redis is back; then None is returned instead of a Job.
+    over by a worker once Redis is back; then None is returned instead of a Job. The job's
+    description is its path alone: RQ would otherwise log the arguments (a reader's address,
+    a rendered message) with every job it runs, and keep them in the job's description.
     """
     try:
         return get_queue(queue).enqueue(
-            path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
+            path, *args, retry=_retry(retry), description=path, **options
         )
     except RedisError as exc:
         from saas.core import outbox
@@ -73,9 +79,7 @@ def drain_outbox() -> int:
 
     def hand_over(path: str, args: list, queue: str, options: dict) -> None:
         retry = int(options.pop("retry", 3))
-        get_queue(queue).enqueue(
-            path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
-        )
+        get_queue(queue).enqueue(path, *args, retry=_retry(retry), description=path, **options)
 
     return outbox.drain(hand_over)
 
