@@ -18,7 +18,7 @@ from saas.audience.models import (
     SubscriberEvent,
 )
 from saas.audience.reader_links import unsubscribe_url
-from saas.core import outbox
+from saas.core import outbox, queue
 from saas.core.extensions import db
 from saas.core.links import absolute_public_url
 from saas.core.model_base import utcnow
@@ -219,8 +219,9 @@ def erase(publication: Publication, subscriber: Subscriber) -> None:
     at Stripe. That job is enqueued before anything commits, so a queue that is down fails
     the erase whole (try again) instead of losing the cancellation; Stripe being down only
     delays the job. Audience's own imports take them out of stored files and rejected rows
-    (imports.erasure). Here: their history, and jobs parked while Redis was away that carry
-    their address (mail to them, mail about them). Nothing is logged with the address.
+    (imports.erasure). Here: their history, and mail jobs that carry their address (mail to
+    them or about them), parked while Redis was away or kept by RQ. Nothing is logged with
+    the address.
     """
     address = subscriber.email
     hooks.erasing(publication, subscriber)
@@ -230,6 +231,7 @@ def erase(publication: Publication, subscriber: Subscriber) -> None:
     )
     db.session.delete(subscriber)
     db.session.commit()
+    queue.forget_mail_mentioning([address])
 
 
 def personal_data(publication: Publication, subscriber: Subscriber) -> dict:

@@ -5,9 +5,10 @@ waiting for its job, or whose processing failed, holds Stripe's whole object: th
 address and name on a Checkout Session, the customer and subscription ids. Erasing the reader
 keeps such a row (its id dedupes Stripe's redeliveries, and the job still owes it a run) with
 only what processing reads: the event's id, type, account and time, and the object's id, type
-and the ids it points to (subscription, customer, the invoice's subscription, the publication
-it was sold for). Processing that stub re-reads the subscription from Stripe, which marks it
-as an erased reader's, so nobody is made again.
+and the ids processing follows (the subscription, the invoice's subscription, the publication
+it was sold for; not the customer, which stands for the reader). Processing that stub
+re-reads the subscription from Stripe, which marks it as an erased reader's, so nobody is
+made again.
 
 Nothing Tend keeps is needed for accounting: the practitioner's records (invoices, payments,
 refunds) live on their own Stripe account, which Tend does not change; the erase only stops
@@ -27,7 +28,7 @@ from saas.billing.stripe_api import field, object_id
 from saas.core.extensions import db
 
 _EVENT_KEYS = ("id", "object", "type", "account", "created", "livemode", "api_version")
-_OBJECT_KEYS = ("id", "object", "mode", "status", "subscription", "customer")
+_OBJECT_KEYS = ("id", "object", "mode", "status", "subscription")
 
 
 def cut_events_naming(needles: Iterable[str]) -> int:

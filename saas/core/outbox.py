@@ -83,7 +83,17 @@ def drain(hand_over) -> int:
     return handed
 
 
+def mentions(value: Any, needles: Iterable[str]) -> bool:
+    """Whether `value` (text, bytes, or lists and dicts of them) holds any of `needles`.
+
+    Case-insensitive; empty needles match nothing.
+    """
+    return _mentions(value, tuple(needle.casefold() for needle in needles if needle))
+
+
 def _mentions(value: Any, needles: tuple[str, ...]) -> bool:
+    if not needles:
+        return False
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
     if isinstance(value, (list, tuple)):

@@ -84,6 +84,40 @@ def drain_outbox() -> int:
     return outbox.drain(hand_over)
 
 
+def forget_mail_mentioning(needles: list[str]) -> int:
+    """Delete `mail` jobs whose arguments hold any of `needles`; returns how many.
+
+    Transactional mail is the one queue whose jobs carry addresses and rendered messages
+    (the others take ids), and RQ keeps a job's arguments until it expires: a finished job
+    for minutes, a failed one for a year. Waiting, scheduled, finished and failed jobs are
+    all looked at; a job running right now finishes. Redis being away skips this (the jobs
+    then wait in the outbox, which the caller cleans too).
+    """
+    from saas.core.outbox import mentions
+
+    queue = get_queue("mail")
+    try:
+        ids = set(queue.job_ids)
+        for registry in (
+            queue.scheduled_job_registry,
+            queue.deferred_job_registry,
+            queue.finished_job_registry,
+            queue.failed_job_registry,
+        ):
+            ids.update(registry.get_job_ids())
+        doomed = [
+            job
+            for job in Job.fetch_many(sorted(ids), connection=queue.connection)
+            if job is not None and mentions([job.args, job.kwargs], needles)
+        ]
+        for job in doomed:
+            job.delete()
+    except RedisError as exc:
+        current_app.logger.warning("Redis unreachable (%s): mail jobs not looked at", exc)
+        return 0
+    return len(doomed)
+
+
 def enqueue_at(when: datetime, path: str, *args: Any, queue: str = "default") -> Job | None:
     """Schedule a job for RQ's scheduler; in the embedded default the caller runs due work."""
     if is_embedded():
