@@ -8,7 +8,8 @@ imports/ (CSV imports and exports). Routes: the list, imports, exports and grow 
 dashboard; subscribe, confirm, unsubscribe, embeds and reader sign-in on the public pages.
 
 Hooks for higher features (hooks): a reader confirmed or imported (plan limits), a reader
-erased (deliveries, payments), a reader's history and data export (deliveries, replies).
+erased (deliveries, payments, support requests), a reader's history and data export
+(deliveries, replies, support requests, payments).
 Connects to publishing's getting-started checklist (getting_started: share the subscribe link),
 and imports/ to its own erasure and export hooks (an erased reader's rows in stored imports).
 
