@@ -5,10 +5,14 @@ first request Redis fails: it logs "Rate limit storage unreachable - falling bac
 in-memory storage" once, keeps counting every limit in this process's memory (so a public
 form still answers 429 after its N tries), checks Redis again after 1, 2, 4 ... 32 seconds
 of requests, and logs "Rate limit storage recovered" once when it answers, counting in Redis
-from then on. Errors the fallback does not cover (a deferred deduction or the rate-limit
-headers when Redis fails between a request's start and its end) are logged and swallowed
-rather than turned into a 500. The library's lines go through the app's log handler; its
-per-breach lines ("ratelimit ... exceeded", which carry the key: an IP address) are left out.
+from then on. The library's lines go through the app's log handler; its per-breach lines
+("ratelimit ... exceeded", which carry the key: an IP address) are left out.
+
+Errors are not swallowed (RATELIMIT_SWALLOW_ERRORS): Flask-Limiter would swallow the
+`abort()` with which a breach callback answers (the support form's 429 page that still shows
+the crisis lines) and answer a bare 429 instead. What the fallback does not cover is a
+deferred deduction (the support form's per-address count, taken after the response) when
+Redis fails in the middle of that one request: that request answers 500.
 
 The limiter is one object (saas.core.extensions) because routes are decorated at import.
 Flask-Limiter keeps its storage and some settings on that object, so in a process that
@@ -39,7 +43,6 @@ def init_limiter(app: Flask) -> None:
     """Bind the limiter to `app`, with the in-memory fallback when storage is not memory."""
     on_redis = not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", on_redis)
-    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", on_redis)
     library_log = logging.getLogger(LIBRARY_LOGGER)
     library_log.handlers[:] = list(app.logger.handlers)
     library_log.filters[:] = [_NoBreachLines()]

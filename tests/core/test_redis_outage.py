@@ -6,8 +6,8 @@ this test kills, the suite's database, and an SMTP sink. While Redis is down:
 - a reader subscribes: the page answers, the reader is stored pending, and the confirmation
   mail is parked in the database (job_outbox) instead of being lost or answered with a 500;
 - the rate limiter counts in memory (Flask-Limiter's fallback, logged once), so sign-in
-  still works, a wrong password is still refused, and a public form still answers 429 once
-  an address has used its tries;
+  still works, a wrong password is still refused, and the public forms still answer 429
+  once an address has used its tries (the support form with its own page);
 - the practitioner's subscriber list answers, counting from the database.
 
 When Redis is back, a `python -m worker` hands the parked job over and the reader gets the
@@ -41,6 +41,7 @@ from tests.delivery.test_crash_safety import _kill, _start, _wait_for
 from tests.delivery.test_outages import _redis
 from tests.factories import PASSWORD
 from tests.smtp_sink import free_port
+from tests.support_helpers import reader_form
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,6 +135,12 @@ def test_tend_keeps_working_while_redis_is_down(app, factories, smtp_sink, tmp_p
         # The subscribe form allows an address 3 tries an hour; counted in memory now.
         tries = [browser.post("/p/calm/subscribe", {"email": LIMITED})[0] for _ in range(4)]
         assert tries == [200, 200, 200, 429]
+        # The support form's own 429 page (it keeps the crisis lines), also counted in memory.
+        asked = [
+            browser.post("/p/calm/support", reader_form(app, pub, email=LIMITED)) for _ in range(4)
+        ]
+        assert [status for status, _ in asked] == [200, 200, 200, 429]
+        assert "116 123" in asked[-1][1]
 
         status, html = browser.post(
             "/login", {"email": "owner@example.com", "password": "wrong one"}, form_page="/login"
