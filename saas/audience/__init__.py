@@ -8,8 +8,10 @@ imports/ (CSV imports and exports). Routes: the list, imports, exports and grow 
 dashboard; subscribe, confirm, unsubscribe, embeds and reader sign-in on the public pages.
 
 Hooks for higher features (hooks): a reader confirmed or imported (plan limits), a reader
-erased (deliveries, payments), a reader's history and data export (deliveries, replies).
-Connects to publishing's getting-started checklist (getting_started: share the subscribe link).
+erased (deliveries, payments, support requests), a reader's history and data export
+(deliveries, replies, support requests, payments).
+Connects to publishing's getting-started checklist (getting_started: share the subscribe link),
+and imports/ to its own erasure and export hooks (an erased reader's rows in stored imports).
 
 May import: saas.core, saas.mail, saas.accounts, saas.publishing.
 """
@@ -28,8 +30,10 @@ def init_app(app: Flask) -> None:
         reader_views,
         subscriber_views,
     )
+    from saas.audience.imports import erasure as import_erasure
     from saas.audience.imports import views  # noqa: F401  (register routes)
     from saas.audience.reader_session import current_reader
 
     app.add_template_global(current_reader, "signed_in_reader")
     getting_started.connect()
+    import_erasure.connect()
