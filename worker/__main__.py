@@ -12,6 +12,7 @@ failed job or to Redis losing its data, carries on by itself: the database says 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -56,6 +57,18 @@ def start_sweeper(interval: float) -> threading.Event:
     return stop
 
 
+def _forget_pooled_connections() -> None:
+    """In a forked work horse: open database connections of its own.
+
+    The pooled ones belong to the parent, whose sweep thread goes on using them; two
+    processes talking over one connection garble it.
+    """
+    from saas.core.extensions import db
+
+    with get_app().app_context():
+        db.engine.dispose(close=False)
+
+
 def wait_for_redis(connection: Redis) -> None:
     """Block until Redis answers, waiting longer after each failed try."""
     wait = 1.0
@@ -81,6 +94,8 @@ def main(argv: list[str]) -> int:
     # Jobs run in this process by default: forking a fresh process per job costs ~0.2 s of CPU
     # each, a fifth of a 1,000-recipient batch. TEND_WORKER_FORK=1 restores RQ's fork per job.
     worker_class = Worker if app.config["WORKER_FORK"] else SimpleWorker
+    if app.config["WORKER_FORK"]:
+        os.register_at_fork(after_in_child=_forget_pooled_connections)
     if not burst:
         start_sweeper(app.config["SEND_SWEEP_SECONDS"])
     while True:

@@ -3,7 +3,7 @@
 A batch claims its rows under an owner, written to `deliveries.claimed_by`: the worker
 process (host, pid and a random part, new in a forked child), the claim's number in that
 process, and the Redis epoch the claim was made under. While the process holds claims, a
-heartbeat thread in it (started by its first claim) does two things every beat,
+heartbeat in it (two threads, started by its first claim) does two things every beat,
 WORKER_HEARTBEAT_SECONDS or a quarter of DELIVERY_CLAIM_TIMEOUT if that is shorter:
 - it rewrites the process's key in Redis, `tend:worker:<process>:claims`, the set of the
   claims it holds, which expires three beats later;
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import os
 import secrets
 import socket
@@ -66,65 +67,83 @@ def grace_seconds(config) -> float:
 @dataclass(frozen=True)
 class _Claim:
     app: Flask
+    redis: Redis
     number: int
     publication_id: int
     send_id: int
+    beat: float  # seconds
     owner: str = ""  # as written on the rows
 
 
 class _Holder:
-    """This process's claims, the key that lists them and the thread that keeps it alive."""
+    """This process's claims, the key that lists them and the threads that keep them alive.
+
+    One thread rewrites the key every beat, another refreshes the rows: a slow database
+    must not delay the key past its expiry.
+    """
 
     def __init__(self) -> None:
         self.worker = f"{socket.gethostname()[:64]}:{os.getpid()}:{secrets.token_hex(4)}"
         self.lock = threading.Lock()
         self.claims: dict[int, _Claim] = {}
         self.numbers = itertools.count(1)
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
+        self.wakes = (threading.Event(), threading.Event())  # one per thread
+        self.beating = False
 
-    def publish(self, connection: Redis, app: Flask) -> str:
-        """Rewrite the set of claims held on `app`'s Redis (under the lock); the epoch."""
-        url = app.config["REDIS_URL"]
-        numbers = [c.number for c in self.claims.values() if c.app.config["REDIS_URL"] == url]
+    def publish(self, redis: Redis) -> str:
+        """Rewrite the set of claims held on this Redis (call under the lock); the epoch."""
+        held = [claim for claim in self.claims.values() if claim.redis is redis]
         key = _WORKER_KEY.format(worker=self.worker)
-        pipe = connection.pipeline(transaction=True)
+        pipe = redis.pipeline(transaction=True)
         pipe.set(_EPOCH_KEY, secrets.token_hex(8), nx=True)
         pipe.get(_EPOCH_KEY)
         pipe.delete(key)
-        if numbers:
-            pipe.sadd(key, *numbers)
-            pipe.pexpire(key, int(1000 * BEATS_TO_DEATH * beat_seconds(app.config)))
+        if held:
+            pipe.sadd(key, *(claim.number for claim in held))
+            beat = max(claim.beat for claim in held)
+            pipe.pexpire(key, int(1000 * BEATS_TO_DEATH * beat))
         return pipe.execute()[1].decode()
 
     def start_beating(self) -> None:
-        """Wake the heartbeat thread, starting it on the first claim (under the lock)."""
-        self.wake.set()
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._beat_forever, name="claims", daemon=True)
-            self.thread.start()
+        """Wake the heartbeat threads, starting them on the first claim (under the lock)."""
+        for wake in self.wakes:
+            wake.set()
+        if self.beating:
+            return
+        self.beating = True
+        for work, wake in zip((self._publish_all, self._refresh_all), self.wakes, strict=True):
+            thread = threading.Thread(target=self._every_beat, args=(work, wake), daemon=True)
+            thread.name = f"claims{work.__name__}"
+            thread.start()
 
-    def _beat_forever(self) -> None:
+    def _every_beat(self, work, wake: threading.Event) -> None:
+        """Run `work` once a beat while claims are held (on a schedule: not after each run)."""
+        due = time.monotonic()
         while True:
             with self.lock:
-                claims = list(self.claims.values())
-            if not claims:
-                self.wake.wait()
-                self.wake.clear()
+                beats = [claim.beat for claim in self.claims.values()]
+            if not beats:
+                wake.wait()
+                wake.clear()
+                due = time.monotonic()
                 continue
-            time.sleep(min(beat_seconds(claim.app.config) for claim in claims))
-            self._beat()
+            due += min(beats)
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                work()
+            except Exception:  # a heartbeat that stopped would pass for a dead process
+                logging.getLogger(__name__).exception("claims heartbeat failed")
+            due = max(due, time.monotonic() - min(beats))  # late: no burst of catching up
 
-    def _beat(self) -> None:
+    def _publish_all(self) -> None:
         with self.lock:
-            apps = {c.app.config["REDIS_URL"]: c.app for c in self.claims.values()}
-        for app in apps.values():
-            with app.app_context():
+            for claim in {id(c.redis): c for c in self.claims.values()}.values():
                 try:
-                    with self.lock:
-                        self.publish(get_connection(), app)
+                    self.publish(claim.redis)
                 except RedisError as exc:  # the rows' claimed_at still says we are here
-                    app.logger.warning("claims heartbeat could not reach Redis: %s", exc)
+                    claim.app.logger.warning("claims heartbeat could not reach Redis: %s", exc)
+
+    def _refresh_all(self) -> None:
         with self.lock:
             claims = list(self.claims.values())
         for claim in claims:
@@ -182,25 +201,26 @@ def hold(publication_id: int, send_id: int) -> Iterator[str | None]:
     if is_embedded():
         yield None
         return
-    holder, app = _holder, current_app._get_current_object()
+    holder, app, redis = _holder, current_app._get_current_object(), get_connection()
     with holder.lock:
-        claim = _Claim(app, next(holder.numbers), publication_id, send_id)
-        holder.claims[claim.number] = claim
-        owner = f"{holder.worker}/{claim.number}"
+        number = next(holder.numbers)
+        claim = _Claim(app, redis, number, publication_id, send_id, beat_seconds(app.config))
+        holder.claims[number] = claim
+        owner = f"{holder.worker}/{number}"
         try:
-            owner += "@" + holder.publish(get_connection(), app)
+            owner += "@" + holder.publish(redis)
         except RedisError:  # no epoch: the owner cannot be judged, the timeout applies
             app.logger.warning("claim %s made without Redis: it waits for the timeout", owner)
-        holder.claims[claim.number] = replace(claim, owner=owner)
+        holder.claims[number] = replace(claim, owner=owner)
         holder.start_beating()
     try:
         yield owner
     finally:
         with holder.lock:
-            del holder.claims[claim.number]
+            del holder.claims[number]
             # Redis away: the next beat, or the key running out, drops the claim.
             with contextlib.suppress(RedisError):
-                holder.publish(get_connection(), app)
+                holder.publish(redis)
 
 
 def _parse(owner: str) -> tuple[str, str, str] | None:
