@@ -7,6 +7,11 @@ minute). A thread sweeps every SEND_SWEEP_SECONDS: it hands jobs parked in the d
 while Redis was away over to their queues (saas.core.outbox), and re-arms the watcher of
 every send in progress (saas.delivery.upkeep.sweep), so a send whose watcher was lost, to a
 failed job or to Redis losing its data, carries on by itself: the database says what is left.
+
+While a process sends, its claims heart-beat every WORKER_HEARTBEAT_SECONDS from threads of
+their own (saas.delivery.claims); a process killed mid-send stops beating, and the sweep of
+any other worker hands its readers on about three beats later. With TEND_WORKER_FORK=1 each
+work horse is a process of its own there, and opens its own database connections.
 """
 
 from __future__ import annotations
