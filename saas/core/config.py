@@ -26,9 +26,8 @@ def _seconds_list(name: str, raw: str) -> list[float]:
     return values
 
 
-def _positive_seconds(name: str, default: str) -> float:
-    """A number of seconds above zero read from the environment (`default` when unset)."""
-    raw = os.environ.get(name) or default
+def _positive_seconds(name: str, raw: str) -> float:
+    """A number of seconds above zero, e.g. "10" (`name` is for the error)."""
     try:
         value = float(raw)
     except ValueError as exc:
@@ -259,7 +258,9 @@ def load_config() -> dict[str, Any]:
         "DELIVERY_CLAIM_TIMEOUT": int(os.environ.get("DELIVERY_CLAIM_TIMEOUT", "300")),
         # Seconds between two heartbeats of a worker process holding claims; a process missing
         # three in a row is taken for dead and its claims go to other workers at once.
-        "WORKER_HEARTBEAT_SECONDS": _positive_seconds("WORKER_HEARTBEAT_SECONDS", "10"),
+        "WORKER_HEARTBEAT_SECONDS": _positive_seconds(
+            "WORKER_HEARTBEAT_SECONDS", os.environ.get("WORKER_HEARTBEAT_SECONDS") or "10"
+        ),
         # Seconds between two sweeps of the sends in progress by each worker process (a send
         # whose watcher was lost carries on within this time).
         "SEND_SWEEP_SECONDS": float(os.environ.get("SEND_SWEEP_SECONDS", "30")),

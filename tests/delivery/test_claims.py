@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from saas.core.config import load_config
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import get_connection
@@ -25,7 +26,7 @@ from saas.delivery.models import Delivery, Send
 from saas.publishing.models import Issue, Publication
 from tests.conftest import USING_REDIS
 
-pytestmark = pytest.mark.skipif(
+needs_redis = pytest.mark.skipif(
     not USING_REDIS, reason="needs REDIS_URL: embedded claims have no owner to judge"
 )
 
@@ -68,6 +69,7 @@ def _requeue(publication_id: int, send_id: int) -> dict[str, int]:
         return counts
 
 
+@needs_redis
 def test_a_held_claim_stays_however_old(app, fanned_out, monkeypatch):
     publication_id, send_id = fanned_out
     monkeypatch.setitem(app.config, "DELIVERY_CLAIM_TIMEOUT", 60)
@@ -77,6 +79,7 @@ def test_a_held_claim_stays_however_old(app, fanned_out, monkeypatch):
         assert _requeue(publication_id, send_id) == {"sending": 3}
 
 
+@needs_redis
 def test_a_claim_let_go_without_its_rows_goes_back_without_the_timeout(
     app, fanned_out, monkeypatch
 ):
@@ -97,6 +100,7 @@ def test_a_claim_let_go_without_its_rows_goes_back_without_the_timeout(
         assert owners == [None, None, None]
 
 
+@needs_redis
 def test_after_redis_lost_its_data_a_claim_waits_for_the_timeout(app, fanned_out, monkeypatch):
     publication_id, send_id = fanned_out
     monkeypatch.setitem(app.config, "DELIVERY_CLAIM_TIMEOUT", 600)
@@ -112,6 +116,7 @@ def test_after_redis_lost_its_data_a_claim_waits_for_the_timeout(app, fanned_out
         assert _requeue(publication_id, send_id) == {"queued": 3}
 
 
+@needs_redis
 def test_rows_without_an_owner_wait_for_the_timeout(app, fanned_out, monkeypatch):
     publication_id, send_id = fanned_out
     monkeypatch.setitem(app.config, "DELIVERY_CLAIM_TIMEOUT", 600)
@@ -126,6 +131,7 @@ def test_rows_without_an_owner_wait_for_the_timeout(app, fanned_out, monkeypatch
         assert _requeue(publication_id, send_id) == {"queued": 3}
 
 
+@needs_redis
 def test_the_heartbeat_refreshes_the_rows_a_claim_holds(app, fanned_out, monkeypatch):
     publication_id, send_id = fanned_out
     monkeypatch.setitem(app.config, "WORKER_HEARTBEAT_SECONDS", 0.1)
@@ -145,3 +151,27 @@ def test_the_heartbeat_refreshes_the_rows_a_claim_holds(app, fanned_out, monkeyp
         while not refreshed():
             assert time.monotonic() < deadline, "the heartbeat never refreshed the claim"
             time.sleep(0.05)
+
+
+def test_heartbeats_come_often_enough_for_the_claim_timeout():
+    config = {"WORKER_HEARTBEAT_SECONDS": 10.0, "DELIVERY_CLAIM_TIMEOUT": 300}
+    assert claims.beat_seconds(config) == 10.0
+    assert claims.grace_seconds(config) == 30.0  # three missed beats
+    config["DELIVERY_CLAIM_TIMEOUT"] = 8  # the fallback is refreshed four times per timeout
+    assert claims.beat_seconds(config) == 2.0
+    assert claims.grace_seconds(config) == 6.0
+
+
+@pytest.mark.parametrize("raw", ["0", "-1", "soon", "nan"])
+def test_a_heartbeat_that_is_not_a_positive_number_of_seconds_is_refused(monkeypatch, raw):
+    monkeypatch.setenv("WORKER_HEARTBEAT_SECONDS", raw)
+    with pytest.raises(ValueError, match="WORKER_HEARTBEAT_SECONDS"):
+        load_config()
+
+
+def test_embedded_claims_have_no_owner_and_wait_for_the_timeout(app):
+    if USING_REDIS:
+        pytest.skip("the embedded default runs without REDIS_URL")
+    with app.app_context(), claims.hold(1, 1) as owner:
+        assert owner is None
+        assert claims.judge([None]) == {None: claims.UNKNOWN}
