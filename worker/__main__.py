@@ -111,7 +111,9 @@ def main(argv: list[str]) -> int:
         except RedisError as exc:
             # Raised while the worker tore itself down (its scheduler is stopped by then).
             log.error("worker %s lost Redis: %s", worker.name, exc)
-        if burst or worker._stop_requested:
+        # Asked to stop (SIGTERM, SIGINT): RQ notes the time whether a job was running or
+        # not, and sets _stop_requested only when one was.
+        if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
             return 0
         # The loop ended by itself: Redis went away while RQ was not waiting for a job.
         log.error(

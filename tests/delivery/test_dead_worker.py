@@ -187,3 +187,20 @@ def test_a_slow_live_worker_keeps_its_claim(app, factories, tmp_path, settings):
     with app.app_context(), bound_to(pub.id):
         attempts = db.session.scalars(select(Delivery.attempts)).all()
     assert attempts == [1] * SLOW_READERS, "a claim was taken from its live worker"
+
+
+def test_a_worker_asked_to_stop_while_idle_exits(app, tmp_path):
+    """It used to start a new RQ worker instead: only a busy one was taken at its word."""
+    env = _worker_env(app, os.environ["REDIS_URL"], free_port())
+    log = tmp_path / "worker.log"
+    worker = _start([sys.executable, "-m", "worker"], log, env)
+    try:
+        # Logged from RQ's work loop, which runs once its signal handlers are in place.
+        _wait_for(lambda: b"cleaning group registries" in log.read_bytes(), 60, "the work loop")
+        worker.send_signal(signal.SIGTERM)
+        # RQ's teardown may wait up to a minute on its pub/sub thread's read.
+        _wait_for(lambda: worker.poll() is not None, 150, "the worker to exit")
+    finally:
+        _kill(worker, signal.SIGTERM)
+    assert worker.returncode == 0
+    assert b"starting a new one" not in log.read_bytes()
