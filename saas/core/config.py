@@ -26,6 +26,17 @@ def _seconds_list(name: str, raw: str) -> list[float]:
     return values
 
 
+def _positive_seconds(name: str, raw: str) -> float:
+    """A number of seconds above zero, e.g. "10" (`name` is for the error)."""
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise ValueError(f"{name} must be more than 0 seconds")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -273,6 +284,11 @@ def load_config() -> dict[str, Any]:
         # Seconds a claimed delivery may go without its worker's heartbeat before the send's
         # watcher re-queues it (the worker died).
         "DELIVERY_CLAIM_TIMEOUT": int(os.environ.get("DELIVERY_CLAIM_TIMEOUT", "300")),
+        # Seconds between two heartbeats of a worker process holding claims; a process missing
+        # three in a row is taken for dead and its claims go to other workers at once.
+        "WORKER_HEARTBEAT_SECONDS": _positive_seconds(
+            "WORKER_HEARTBEAT_SECONDS", os.environ.get("WORKER_HEARTBEAT_SECONDS") or "10"
+        ),
         # Seconds between two sweeps of the sends in progress by each worker process (a send
         # whose watcher was lost carries on within this time).
         "SEND_SWEEP_SECONDS": float(os.environ.get("SEND_SWEEP_SECONDS", "30")),

@@ -70,6 +70,8 @@ class Delivery(TenantScoped, db.Model):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The worker process and claim holding (or that last held) the row: see delivery/claims.py.
+    claimed_by: Mapped[str | None] = mapped_column(String(160), nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     message_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     smtp_response: Mapped[str] = mapped_column(Text, nullable=False, default="")
