@@ -6,15 +6,15 @@ worker as soon as that process stops heart-beating, instead of after DELIVERY_CL
 A nullable column is an in-place ALTER on SQLite and PostgreSQL; rows claimed before it
 (NULL) fall back to the timeout. Row-level security policies are per table: no change.
 
-Revision ID: 0014_delivery_claim_owner
-Revises: 0013_job_outbox
+Revision ID: 0015_delivery_claim_owner
+Revises: 0014_images
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_delivery_claim_owner"
-down_revision = "0013_job_outbox"
+revision = "0015_delivery_claim_owner"
+down_revision = "0014_images"
 branch_labels = None
 depends_on = None
 
