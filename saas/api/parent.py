@@ -5,7 +5,8 @@ publishing's two parents; so the key is read, checked and bound through saas.cor
 in this one place, never from the URL. A session cookie opens nothing here: only
 `Authorization: Bearer <key>` does, and the API's routes are exempt from CSRF for that
 reason (a browser cannot be tricked into sending a bearer key). Each key has its own rate
-limit (API_RATE_LIMIT), counted on the limiter's storage under the key's hash.
+limit (API_RATE_LIMIT); calls without a valid key share one per address, so guessing keys
+is limited too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Blueprint, current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from saas.api import keys
+from saas.api.models import ApiKey
 from saas.core import problems
 from saas.core.extensions import csrf, db, limiter
 from saas.core.tenancy import bind
@@ -31,11 +33,19 @@ def presented_key() -> str:
     return value.strip() if scheme.lower() == "bearer" else ""
 
 
+def _key_of_request() -> ApiKey | None:
+    """The active key the caller presented (looked up once per request)."""
+    if "api_key_found" not in g:
+        secret = presented_key()
+        g.api_key_found = keys.find_by_secret(secret) if secret else None
+    return g.api_key_found
+
+
 def rate_bucket() -> str:
-    """Whose requests count together: one API key's, or one address's when none is given."""
-    secret = presented_key()
-    if secret:
-        return "api-key:" + keys.hash_key(secret)[:32]
+    """Whose requests count together: one API key's, or one address's without a valid key."""
+    key = _key_of_request()
+    if key is not None:
+        return f"api-key:{key.id}"
     return "api-anonymous:" + get_remote_address()
 
 
@@ -49,8 +59,7 @@ def bind_publication_from_key() -> None:
     """Find the key's publication and bind it for the request, or answer 401."""
     if OPEN_BLUEPRINT in request.blueprints:
         return
-    secret = presented_key()
-    key = keys.find_by_secret(secret) if secret else None
+    key = _key_of_request()
     if key is None:
         raise problems.Problem(
             401,
