@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from saas.api.schemas.common import MAX_ID
 from saas.api.spec import api_spec
 from saas.core.problems import MEDIA_TYPE
 
@@ -74,6 +75,14 @@ def _problems_as_problem_json(operation: dict[str, Any]) -> None:
             response["headers"] = AUTH_HEADERS
 
 
+def _bound_ids(operation: dict[str, Any]) -> None:
+    # Ids in paths are PostgreSQL integers: say so (larger ones answer 404).
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "path" and parameter["schema"].get("type") == "integer":
+            parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+            parameter["description"] = parameter.get("description") or "An id from this API."
+
+
 def _add_links(operation: dict[str, Any]) -> None:
     for status, links in LINKS.get(operation.get("operationId", ""), {}).items():
         response = operation["responses"][status]
@@ -88,6 +97,7 @@ def openapi_document() -> dict[str, Any]:
     document = copy.deepcopy(api_spec.spec)
     for operation in _operations(document):
         _problems_as_problem_json(operation)
+        _bound_ids(operation)
         _add_links(operation)
         operation["description"] = operation.get("description") or operation.get("summary", "")
     document["info"]["description"] = (

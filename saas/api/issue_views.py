@@ -12,7 +12,7 @@ from saas.core import problems
 from saas.publishing import issues as issue_service
 from saas.publishing.models import Issue
 
-ID = "<int(max=2147483647):issue_id>"
+ID = "<int:issue_id>"
 
 
 def issue_or_404(issue_id: int) -> Issue:

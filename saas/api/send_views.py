@@ -45,7 +45,7 @@ def _out(send: Send, issue: Issue) -> SendOut:
     scope=scopes.SENDS_WRITE,
     json=NewSend,
     created=SendOut,
-    errors=(409, 422),
+    errors=(404, 409, 422),
 )
 def create_send(json: NewSend):
     """Send an issue to the readers
@@ -57,7 +57,11 @@ def create_send(json: NewSend):
     """
     issue = issue_service.get_issue(g.publication, json.issue_id)
     if issue is None:
-        raise problems.invalid("issue_id", "No issue with this id.")
+        raise problems.Problem(
+            404,
+            "No issue with this id.",
+            errors=[problems.field_error("issue_id", "No issue with this id.")],
+        )
     try:
         if json.send_at is None:
             send = sending.send_now(g.publication, issue)
@@ -76,7 +80,7 @@ def list_sends():
     return SendList(data=[SendSummary.model_validate(_summary_fields(s, i)) for s, i in rows])
 
 
-@bp.get("/sends/<int(max=2147483647):send_id>")
+@bp.get("/sends/<int:send_id>")
 @operation("getSend", tag="sends", scope=scopes.SENDS_READ, ok=SendOut, errors=(404,))
 def get_send(send_id: int):
     """Get a send and its progress

@@ -21,6 +21,7 @@ from flask import g, request
 from spectree import Response, SecurityScheme, SpecTree, Tag
 from spectree.models import SecureType, SecuritySchemeData
 
+from saas.api.schemas.common import MAX_ID
 from saas.api.schemas.common import Problem as ProblemBody
 from saas.core import problems
 
@@ -89,6 +90,13 @@ def require_scope(scope: str) -> None:
         )
 
 
+def _refuse_impossible_ids(path_values: dict[str, Any]) -> None:
+    # Past PostgreSQL's integer no row exists (and the database would refuse to compare).
+    for name, value in path_values.items():
+        if name.endswith("_id") and isinstance(value, int) and value > MAX_ID:
+            raise problems.Problem(404, "Nothing has this id.")
+
+
 def _require_json_body() -> None:
     if not request.is_json:
         raise problems.Problem(415, "Send the body as JSON, with Content-Type: application/json.")
@@ -116,7 +124,7 @@ def operation(
         codes["HTTP_201"] = created
     statuses = {401, 403, 429, *errors}
     if json is not None:
-        statuses |= {400, 415}
+        statuses |= {400, 413, 415}
     for status in sorted(statuses):
         codes[f"HTTP_{status}"] = ProblemBody
     response = Response("HTTP_204", **codes) if no_content else Response(**codes)
@@ -135,6 +143,7 @@ def operation(
         @wraps(validated)
         def guarded(*args: Any, **kwargs: Any):
             require_scope(scope)
+            _refuse_impossible_ids(kwargs)
             if json is not None:
                 _require_json_body()
             return validated(*args, **kwargs)

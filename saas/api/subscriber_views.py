@@ -20,7 +20,7 @@ from saas.audience import subscriber_queries, subscribers, tags
 from saas.audience.models import Subscriber
 from saas.core import problems
 
-ID = "<int(max=2147483647):subscriber_id>"
+ID = "<int:subscriber_id>"
 
 
 def _subscriber_or_404(subscriber_id: int) -> Subscriber:
@@ -135,7 +135,7 @@ def tag_subscriber(subscriber_id: int, json: TagNames):
     return _out(subscriber)
 
 
-@bp.delete(f"/subscribers/{ID}/tags/<int(max=2147483647):tag_id>")
+@bp.delete(f"/subscribers/{ID}/tags/<int:tag_id>")
 @operation(
     "untagSubscriber",
     tag="subscribers",

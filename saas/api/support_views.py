@@ -25,7 +25,7 @@ from saas.core import problems
 from saas.support import form_settings, pipeline, queries
 from saas.support.models import SupportRequest
 
-ID = "<int(max=2147483647):request_id>"
+ID = "<int:request_id>"
 
 
 def may_read_support() -> bool:

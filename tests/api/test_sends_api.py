@@ -68,7 +68,7 @@ def test_times_and_issues_that_cannot_be_are_named(api, factories, pub):
     naive_response = api.post("/sends", json={"issue_id": issue.id, "send_at": naive})
     assert field_names(naive_response) == ["send_at"]
     unknown = api.post("/sends", json={"issue_id": 999999})
-    assert unknown.status_code == 422 and field_names(unknown) == ["issue_id"]
+    assert unknown.status_code == 404 and field_names(unknown) == ["issue_id"]
     segment = api.post("/sends", json={"issue_id": issue.id, "audience": "paid"})
     assert segment.status_code == 422 and field_names(segment) == ["audience"]
     assert api.get("/sends").get_json()["data"] == []
