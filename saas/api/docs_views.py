@@ -24,6 +24,8 @@ def reference_page():
     return render_template(
         "api/reference.html",
         sections=reference.sections(document, order=list(TAGS)),
+        schemas=reference.schemas(document),
+        prose=reference.prose,
         scopes=scopes.SCOPES,
         api_url=current_app.config["BASE_URL"] + "/api/v1",
         rate_limit=current_app.config["API_RATE_LIMIT"],

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup, escape
+
 METHOD_ORDER = ("get", "post", "patch", "put", "delete")
+
+
+def prose(text: str) -> Markup:
+    """Descriptions as HTML: escaped, with `backticked` words as code."""
+    html = Markup("")
+    for index, part in enumerate(text.split("`")):
+        html += Markup("<code>%s</code>") % part if index % 2 else escape(part)
+    return html
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ class Operation:
     scope: str
     parameters: list[Member] = field(default_factory=list)
     body: list[Member] = field(default_factory=list)
-    responses: list[tuple[str, str]] = field(default_factory=list)
+    responses: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -107,16 +117,16 @@ def _operation(document: dict[str, Any], method: str, path: str, spec: dict) -> 
     if body:
         found.body = _members(document, body["schema"])
     for status, response in sorted(spec.get("responses", {}).items()):
-        found.responses.append((status, response.get("description", "")))
+        content = next(iter(response.get("content", {}).values()), {})
+        body = type_name(document, content["schema"]) if "schema" in content else ""
+        found.responses.append((status, response.get("description", ""), body))
     return found
 
 
-def sections(document: dict[str, Any]) -> list[Section]:
-    """The document's operations grouped by tag, in the tags' order."""
-    by_tag = {
-        tag["name"]: Section(tag["name"], tag.get("description", ""))
-        for tag in document.get("tags", [])
-    }
+def sections(document: dict[str, Any], order: list[str]) -> list[Section]:
+    """The document's operations grouped by tag, tags in `order`."""
+    known = {tag["name"]: tag.get("description", "") for tag in document.get("tags", [])}
+    by_tag = {name: Section(name, known.get(name, "")) for name in order}
     for path, item in sorted(document["paths"].items()):
         for method in METHOD_ORDER:
             if method in item:
@@ -125,3 +135,21 @@ def sections(document: dict[str, Any]) -> list[Section]:
                 section = by_tag.setdefault(tag, Section(tag, ""))
                 section.operations.append(_operation(document, method, path, spec))
     return [section for section in by_tag.values() if section.operations]
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A named body the operations send or return, with its fields."""
+
+    name: str
+    description: str
+    members: list[Member]
+
+
+def schemas(document: dict[str, Any]) -> list[Schema]:
+    """Every named schema of the document, by name."""
+    found = []
+    for name, schema in sorted(document["components"]["schemas"].items()):
+        if schema.get("type") == "object" and "properties" in schema:
+            found.append(Schema(name, schema.get("description", ""), _members(document, schema)))
+    return found

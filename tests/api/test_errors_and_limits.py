@@ -26,6 +26,10 @@ def test_routing_errors_are_problems_too(api):
     _is_problem(wrong_method, 405)
     assert set(wrong_method.headers["Allow"].split(", ")) >= {"GET", "POST"}
     _is_problem(api.client.get("/api/v2/subscribers"), 404)
+    # Ids past PostgreSQL's integer name nothing, whatever the method.
+    for method in ("GET", "DELETE"):
+        _is_problem(api.call(method, "/subscribers/99999999999"), 404)
+    _is_problem(api.post("/issues/99999999999/publish"), 404)
 
 
 def test_bodies_must_be_json_objects(api):
