@@ -1,8 +1,9 @@
 """docs/api-quickstart.md's curl commands, run as written against a live server.
 
-The server runs in a thread of the test process on a free loopback port; each ```sh block of
-the quickstart runs in one bash session (so ids captured by one block reach the next), with
-the address and a fresh key in TEND_URL and TEND_API_KEY, instead of the block that sets them.
+The server (conftest's `live_server`) runs in a thread of the test process on a loopback
+port; the quickstart's ```sh blocks run in one bash session (so ids captured by one block
+reach the next), with the address and a fresh key in TEND_URL and TEND_API_KEY instead of
+the block that sets them.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
@@ -24,22 +22,10 @@ from saas.core.tenancy import bound_to
 from saas.delivery.models import Send
 from saas.publishing.models import Issue
 from tests.api.conftest import make_key
-from tests.smtp_sink import free_port
 
 QUICKSTART = Path(__file__).resolve().parents[2] / "docs" / "api-quickstart.md"
 BLOCK = re.compile(r"```sh\n(.*?)```", re.S)
 MARK = "=== quickstart block {} ==="
-
-
-@pytest.fixture()
-def server(app):
-    port = free_port()
-    httpd = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="quickstart-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
 
 
 def _blocks() -> tuple[str, list[str]]:
@@ -52,7 +38,7 @@ def _blocks() -> tuple[str, list[str]]:
     return setup[0], [b for b in blocks if b is not setup[0]]
 
 
-def test_every_curl_example_works_as_written(app, factories, server, mailbox):
+def test_every_curl_example_works_as_written(app, factories, live_server, mailbox):
     for tool in ("bash", "curl", "jq"):
         assert shutil.which(tool), f"{tool} is needed to run the quickstart"
     owner = factories.user(email="maya@example.com", name="Maya")
@@ -65,7 +51,7 @@ def test_every_curl_example_works_as_written(app, factories, server, mailbox):
     )
     result = subprocess.run(
         ["bash", "-c", script],
-        env={**os.environ, "TEND_URL": server, "TEND_API_KEY": key},
+        env={**os.environ, "TEND_URL": live_server, "TEND_API_KEY": key},
         capture_output=True,
         text=True,
         timeout=120,
