@@ -148,7 +148,6 @@ def operation(
                 _require_json_body()
             return validated(*args, **kwargs)
 
-        guarded.api_scope = scope  # type: ignore[attr-defined]
         return guarded
 
     return decorate
