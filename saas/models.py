@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from saas.accounts.models import User
+from saas.api.models import ApiKey
 from saas.audience.models import (
     ReaderSignIn,
     Subscriber,
@@ -27,6 +28,7 @@ from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
 
 __all__ = [
+    "ApiKey",
     "ConnectedAccount",
     "Delivery",
     "Image",

@@ -307,6 +307,8 @@ def load_config() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or (redis_url if redis_url and production else "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Requests one API key may make (Flask-Limiter's notation); past it, 429 + Retry-After.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute; 3000 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -3,7 +3,8 @@
 The pages come from the app's url_map (every GET rule), with real ids and tokens filled in
 from demo-like data: a publication with issues, readers, a reply, a support request, an
 import, a send, paid tiers and an invitation. A practitioner visits the dashboard, account,
-billing and operator pages; a signed-out reader visits the rest. A new page fails
+billing and operator pages (the API keys page among them); a signed-out reader visits the rest
+(the API's reference page among them). A new page fails
 `test_every_page_is_listed` until it is added here, visited or skipped with a reason.
 """
 
@@ -40,6 +41,19 @@ SKIPPED = {
     "dashboard.audience.export_subscribers": "CSV download",
     "site.outbox": "development outbox: 404 unless MAIL_TRANSPORT=outbox (tests use SMTP)",
     "site.outbox_message": "development outbox: 404 unless MAIL_TRANSPORT=outbox",
+    "api.docs.openapi_json": "the API's OpenAPI document (JSON)",
+    "api.subscribers.list_subscribers": "JSON for other tools (the API)",
+    "api.subscribers.get_subscriber": "JSON for other tools (the API)",
+    "api.subscribers.list_tags": "JSON for other tools (the API)",
+    "api.issues.list_issues": "JSON for other tools (the API)",
+    "api.issues.get_issue": "JSON for other tools (the API)",
+    "api.sends.list_sends": "JSON for other tools (the API)",
+    "api.sends.get_send": "JSON for other tools (the API)",
+    "api.replies.list_replies": "JSON for other tools (the API)",
+    "api.support.list_stages": "JSON for other tools (the API)",
+    "api.support.list_support_requests": "JSON for other tools (the API)",
+    "api.support.get_support_request": "JSON for other tools (the API)",
+    "api.stats.get_stats": "JSON for other tools (the API)",
 }
 # Shown to the signed-in practitioner (operator too); every other page to a signed-out reader.
 PRACTITIONER_PREFIXES = ("dashboard.", "ops.", "billing.", "auth.security", "site.landing")
@@ -78,6 +92,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     """The demo publication and account, plus one of everything a page can show."""
     from saas.accounts import users
     from saas.accounts.models import User
+    from saas.api import keys as api_keys
     from saas.audience import reader_auth, reader_links, subscribers
     from saas.audience.models import PENDING, Subscriber, SubscriberImport
     from saas.billing.paid import reader_access
@@ -113,6 +128,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         db.session.add_all([pending, upload])
         db.session.commit()
         invitation = team.invite_editor(publication, owner, "editor@example.org")
+        api_keys.create_key(publication, "Calendar sync", ["subscribers:read", "issues:read"])
         reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
         values = {
             "pub_slug": pub.slug,
