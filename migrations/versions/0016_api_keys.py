@@ -4,15 +4,15 @@
 as 0005_row_level_security (the app role's grants come from the owner's default privileges).
 Only a keyed hash of each key is stored, unique so a request's key is found by its hash.
 
-Revision ID: 0020_api_keys
-Revises: 0014_images
+Revision ID: 0016_api_keys
+Revises: 0015_delivery_claim_owner
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_api_keys"
-down_revision = "0014_images"
+revision = "0016_api_keys"
+down_revision = "0015_delivery_claim_owner"
 branch_labels = None
 depends_on = None
 
