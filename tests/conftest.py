@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -157,7 +158,14 @@ def drain_jobs(app: Flask) -> None:
             return  # jobs already ran synchronously when enqueued
         from rq import SimpleWorker
 
-        SimpleWorker(list(QUEUE_NAMES), connection=get_connection()).work(burst=True)
+        # A burst worker installs its own SIGINT/SIGTERM handlers; put pytest's back after it,
+        # so a stray signal later cannot surface as RQ's StopRequested inside another test.
+        saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            SimpleWorker(list(QUEUE_NAMES), connection=get_connection()).work(burst=True)
+        finally:
+            for number, handler in saved.items():
+                signal.signal(number, handler)
 
 
 @pytest.fixture()
