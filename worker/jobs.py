@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email import message_from_bytes, policy
-
 from flask import current_app, has_app_context
 
 
@@ -24,9 +22,9 @@ def send_email(raw_message: bytes) -> None:
     """Send one rendered transactional message through the configured transport."""
 
     def go() -> None:
-        from saas.mail.transport import send
+        from saas.mail.transport import send_raw
 
-        send(message_from_bytes(raw_message, policy=policy.SMTP))
+        send_raw(raw_message)
         current_app.logger.info("sent transactional message")
 
     _run(go)
