@@ -19,7 +19,7 @@ from saas.billing.models import (
 )
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
-from saas.delivery.models import Delivery, Send
+from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.models import Invitation, Issue, Membership, Publication
 from saas.replies.models import Reply, ReplyStanding
@@ -28,6 +28,7 @@ from saas.support.models import SupportEvent, SupportForm, SupportRequest
 __all__ = [
     "ConnectedAccount",
     "Delivery",
+    "DkimKey",
     "Invitation",
     "Issue",
     "Membership",
@@ -41,6 +42,7 @@ __all__ = [
     "Reply",
     "ReplyStanding",
     "Send",
+    "SendingDomain",
     "StripeEvent",
     "Subscriber",
     "SubscriberHold",

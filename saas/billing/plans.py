@@ -35,6 +35,7 @@ class Plan:
     max_publications: int | None = None
     max_subscribers: int | None = None
     custom_domain: bool = True
+    sending_domain: bool = True  # issues from the publication's own domain, DKIM-signed
     tend_branding: bool = False
 
     @property

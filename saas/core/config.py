@@ -178,6 +178,7 @@ def billing_settings() -> dict[str, Any]:
                 "max_publications": 1,
                 "max_subscribers": 1_000,
                 "custom_domain": False,
+                "sending_domain": False,
                 "tend_branding": True,
             },
             {
@@ -190,6 +191,7 @@ def billing_settings() -> dict[str, Any]:
                 "max_publications": 3,
                 "max_subscribers": 10_000,
                 "custom_domain": True,
+                "sending_domain": True,
                 "tend_branding": False,
             },
             {
@@ -202,6 +204,7 @@ def billing_settings() -> dict[str, Any]:
                 "max_publications": None,
                 "max_subscribers": None,
                 "custom_domain": True,
+                "sending_domain": True,
                 "tend_branding": False,
             },
         ],
