@@ -146,9 +146,7 @@ def platform_key(app, dns_server, key, monkeypatch):
     return dns_server
 
 
-def test_the_platform_signs_its_own_mail_through_the_real_smtp_path(
-    app, platform_key, smtp_sink
-):
+def test_the_platform_signs_its_own_mail_through_the_real_smtp_path(app, platform_key, smtp_sink):
     from saas.mail.compose import compose
     from saas.mail.transport import send
 
