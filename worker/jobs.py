@@ -290,3 +290,18 @@ def send_reply_answer_notice(publication_id: int, reply_id: int) -> bool:
             return send_answer_notice(publication, reply_id)
 
     return _run(go)
+
+
+def recheck_domains() -> int:
+    """Re-check custom and sending domains in DNS; runs daily and schedules its next run."""
+
+    def go() -> int:
+        from saas.delivery.sending_domains import recheck_all, schedule_next_recheck
+        from saas.publishing.custom_domain_checks import recheck_custom_domains
+
+        try:
+            return recheck_custom_domains() + recheck_all()
+        finally:
+            schedule_next_recheck()  # a failed day must not end the daily chain
+
+    return _run(go)

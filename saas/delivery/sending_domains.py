@@ -24,6 +24,7 @@ from sqlalchemy import delete, select
 from saas.billing import limits as billing_limits
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
+from saas.core.queue import schedule_next_run
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.delivery import domain_checks, domain_notices
 from saas.delivery.domain_checks import DKIM, OK, RETURN_PATH, UNKNOWN, Check
@@ -41,6 +42,8 @@ from saas.mail.senders import Sender, platform_address, platform_domain
 from saas.publishing.models import Publication
 
 _KEY_ORDER = {KEY_ACTIVE: 0, KEY_NEXT: 1, KEY_RETIRING: 2}
+RECHECK_JOB = "worker.jobs.recheck_domains"
+RECHECK_JOB_ID_PREFIX = "tend-domain-recheck-"
 
 
 class SendingDomainError(ValueError):
@@ -226,6 +229,11 @@ def recheck_all() -> int:
             _drop_retired_keys(domain)
             run_checks(db.session.get(Publication, publication_id), domain)
     return len(rows)
+
+
+def schedule_next_recheck(after: timedelta = timedelta(days=1)) -> str | None:
+    """Put tomorrow's re-check of every domain on RQ's scheduler (None when embedded)."""
+    return schedule_next_run(RECHECK_JOB, RECHECK_JOB_ID_PREFIX, after)
 
 
 def return_path_address(domain: SendingDomain) -> str:

@@ -5,7 +5,9 @@ served by the tenancy middleware nor used in links, until a TXT record
 ``_tend-verify.<domain>`` with the value ``tend-verify=<token>`` is found in DNS. Any number
 of publications may claim a domain while it is pending; the first to verify it holds it (a
 partial unique index guarantees one verified holder), and the others' claims show as taken.
-Verification is checked when the practitioner asks, not re-checked periodically.
+Verification is checked when the practitioner asks; once verified, a domain is re-checked
+daily (saas.publishing.custom_domain_checks) and stops being served after a grace period if
+its DNS moved away.
 """
 
 from __future__ import annotations

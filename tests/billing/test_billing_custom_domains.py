@@ -71,9 +71,13 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
     assert "is not being served" not in client.get(settings).get_data(as_text=True)
     assert _home_link(app, pub) == f"http://{DOMAIN}"
+    assert client.get(f"/tls/ask?domain={DOMAIN}").status_code == 200
 
     # The plan is cancelled: Free has no custom domains.
     billing.deliver(client, billing.stripe.change_subscription(subscription_id, cancel_now=True))
+    domains.forget()
+    # Nor does the proxy get a certificate for the domain any more.
+    assert client.get(f"/tls/ask?domain={DOMAIN}").status_code == 404
     for path, target in [
         (f"/issues/{issue.slug}?ref=mail", f"/p/quiet/issues/{issue.slug}?ref=mail"),
         ("/", "/p/quiet/"),

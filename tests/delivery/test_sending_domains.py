@@ -441,3 +441,18 @@ def test_the_page_shows_records_last_check_selector_and_the_checklist(
     assert "SPF passes for a domain aligned with the From domain (passes)" in page
     assert "A DMARC record for the From domain (fails)" in page
     assert "Spam complaints under 0.3% (not checked)" in page
+
+
+def test_the_daily_job_and_command_recheck_every_domain(app, client, letters, dns_server):
+    from worker.jobs import recheck_domains
+
+    pub, _ = letters
+    set_up(app, pub.id, ADDRESS)
+    publish(app, dns_server, pub.id)
+    with app.app_context():
+        assert recheck_domains() == 1  # no custom domain, one sending domain
+    assert _domain(app, pub).status == DOMAIN_VERIFIED
+    result = app.test_cli_runner().invoke(args=["recheck-domains"])
+    assert result.exit_code == 0, result.output
+    assert "Re-checked 0 custom domain(s)." in result.output
+    assert "Re-checked 1 sending domain(s)." in result.output
