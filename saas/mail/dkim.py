@@ -151,7 +151,11 @@ class Signer:
         self.domain = domain.strip().lower().rstrip(".")
         self.selector = selector
         try:
-            key = serialization.load_pem_private_key(private_pem.encode("ascii"), password=None)
+            # Tend made these keys (or checked the platform's at start-up): OpenSSL's key
+            # validation would cost ~50 ms for every batch that loads one.
+            key = serialization.load_pem_private_key(
+                private_pem.encode("ascii"), password=None, unsafe_skip_rsa_key_validation=True
+            )
         except (ValueError, TypeError, UnicodeError) as exc:
             raise SigningError("The DKIM private key is not a PEM RSA key.") from exc
         if not isinstance(key, rsa.RSAPrivateKey):

@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -21,12 +21,25 @@ from flask import current_app
 
 from saas.mail.senders import sign_unsigned
 
-_header_parser = BytesHeaderParser(policy=policy.SMTP)
+_header_parser = HeaderParser(policy=policy.SMTP)
 
 
 def send(message: EmailMessage) -> None:
     """Send through the transport the configuration names."""
-    send_raw(message.as_bytes(policy=policy.SMTP))
+    send_raw(wire_bytes(message))
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The message as SMTP carries it: CRLF line ends; UTF-8 headers when an address needs
+    them (SMTPUTF8), as smtplib's send_message would write it."""
+    addresses = [
+        address.addr_spec
+        for name in ("From", "Sender", "To", "Cc")
+        for header in message.get_all(name) or []
+        for address in getattr(header, "addresses", ())
+    ]
+    wire = policy.SMTPUTF8 if not all(a.isascii() for a in addresses) else policy.SMTP
+    return message.as_bytes(policy=wire)
 
 
 def crlf_bytes(data: bytes) -> bytes:
@@ -72,7 +85,8 @@ def open_smtp(url: str, timeout: float = 30.0) -> smtplib.SMTP:
 
 def envelope(data: bytes) -> tuple[str, list[str], bool]:
     """MAIL FROM, RCPT TO and whether SMTPUTF8 is needed, read from a message's headers."""
-    headers = _header_parser.parsebytes(data, headersonly=True)
+    head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")  # SMTPUTF8 headers
+    headers = _header_parser.parsestr(head + "\r\n\r\n", headersonly=True)
     sender = headers["Sender"] or headers["From"]
     from_address = sender.addresses[0].addr_spec if sender and sender.addresses else ""
     recipients = [
