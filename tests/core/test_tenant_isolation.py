@@ -52,6 +52,8 @@ PLATFORM_ENDPOINTS = {
     "billing.release_waiting",
     "billing.webhook",
     "inbound.email",
+    # The TLS proxy asks whether a host may get a certificate: it names a domain, not a tenant.
+    "tls.ask",
 }
 
 
