@@ -7,26 +7,13 @@ from __future__ import annotations
 
 from saas.core.links import external_url
 from saas.delivery.models import SendingDomain
-from saas.mail.compose import compose
-from saas.mail.mailer import queue_email
 from saas.publishing.models import Publication
-from saas.publishing.team import owners_of
+from saas.publishing.team import mail_owners
 
 
 def _tell_owners(template: str, publication: Publication, **context) -> None:
     url = external_url("dashboard.delivery.sending_settings", pub_slug=publication.slug)
-    for owner in owners_of(publication):
-        queue_email(
-            compose(
-                template,
-                to=owner.email,
-                to_name=owner.name,
-                name=owner.name,
-                publication=publication,
-                settings_url=url,
-                **context,
-            )
-        )
+    mail_owners(publication, template, settings_url=url, **context)
 
 
 def paused(publication: Publication, domain: SendingDomain, problem: str) -> None:

@@ -18,11 +18,9 @@ from saas.core import dns_lookup
 from saas.core.extensions import db
 from saas.core.links import external_url
 from saas.core.model_base import utcnow
-from saas.mail.compose import compose
-from saas.mail.mailer import queue_email
 from saas.publishing.custom_domains import forget_cached_lookups, platform_host
 from saas.publishing.models import Publication
-from saas.publishing.team import owners_of
+from saas.publishing.team import mail_owners
 
 
 def points_here(domain: str) -> bool | None:
@@ -47,21 +45,14 @@ def points_here(domain: str) -> bool | None:
 
 
 def _tell_owners(template: str, publication: Publication, **context) -> None:
-    url = external_url("dashboard.publishing.settings", pub_slug=publication.slug)
-    for owner in owners_of(publication):
-        queue_email(
-            compose(
-                template,
-                to=owner.email,
-                to_name=owner.name,
-                name=owner.name,
-                publication=publication,
-                domain=publication.custom_domain,
-                platform_host=platform_host(),
-                settings_url=url,
-                **context,
-            )
-        )
+    mail_owners(
+        publication,
+        template,
+        domain=publication.custom_domain,
+        platform_host=platform_host(),
+        settings_url=external_url("dashboard.publishing.settings", pub_slug=publication.slug),
+        **context,
+    )
 
 
 def recheck(publication: Publication, now: datetime | None = None) -> bool | None:

@@ -42,6 +42,21 @@ def owners_of(publication: Publication) -> list[User]:
     )
 
 
+def mail_owners(publication: Publication, template: str, **context) -> None:
+    """Queue `email/<template>` to each owner (with `name` and `publication` in its context)."""
+    for owner in owners_of(publication):
+        queue_email(
+            compose(
+                template,
+                to=owner.email,
+                to_name=owner.name,
+                name=owner.name,
+                publication=publication,
+                **context,
+            )
+        )
+
+
 def pending_invitations(publication: Publication) -> list[Invitation]:
     """Invitations not yet accepted."""
     return list(

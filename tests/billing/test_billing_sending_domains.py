@@ -26,15 +26,6 @@ def _text(response) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", markup)).split())
 
 
-def _upgrade(client, billing) -> str:
-    response = post_form(
-        client, "/billing/checkout", {"plan": "pro", "interval": "month"}, "/billing/"
-    )
-    session_id = response.headers["Location"].rsplit("/", 1)[1]
-    billing.deliver(client, billing.stripe.complete_checkout(session_id))
-    return billing.stripe.get(session_id)["subscription"]
-
-
 def _domain_count(app, pub) -> int:
     with app.app_context(), bound_to(pub.id):
         return len(db.session.scalars(select(SendingDomain)).all())
@@ -66,7 +57,7 @@ def test_free_sends_as_the_platform_and_pro_from_its_own_domain(
     assert _domain_count(app, pub) == 0
 
     # Pro: set up, published, checked, used.
-    subscription_id = _upgrade(client, billing)
+    subscription_id = billing.subscribe(client)
     assert post_form(client, sending, {"from_address": ADDRESS}, sending).status_code == 303
     publish(app, dns_server, pub.id)
     post_form(client, sending + "/check", {}, sending)
@@ -87,7 +78,7 @@ def test_free_sends_as_the_platform_and_pro_from_its_own_domain(
     assert _domain_count(app, pub) == 1
 
     # Pro again: the domain is used again, without setting it up anew.
-    _upgrade(client, billing)
+    billing.subscribe(client)
     smtp_sink.clear()
     third = factories.issue(pub, title="Third light")
     _send(app, pub, third)
