@@ -13,6 +13,7 @@ from saas.core.validators import EmailAddress
 from saas.delivery import inbox_requirements, sending_domains
 from saas.delivery.blueprints import dashboard_bp
 from saas.delivery.domain_checks import return_path_host
+from saas.delivery.models import DOMAIN_VERIFIED
 from saas.delivery.sending_domains import SendingDomainError
 from saas.mail.senders import platform_address
 from saas.publishing.dashboard_parent import require_owner
@@ -86,8 +87,11 @@ def check_sending_domain():
     except SendingDomainError as exc:
         flash(str(exc), "error")
         return _here()
+    refusal = billing_limits.sending_domain_refusal(g.publication)
     if sending_domains.sender_for(g.publication) is not None:
         flash(f"Issues go out from {domain.from_address}, signed by {domain.domain}.", "success")
+    elif refusal is not None and domain.status == DOMAIN_VERIFIED:
+        flash(refusal, "error")
     else:
         flash("Checked. The records below say what is still missing or wrong.", "error")
     return _here("#dns-records")

@@ -49,7 +49,8 @@ def test_free_sends_as_the_platform_and_pro_from_its_own_domain(
     login(client, "maya@example.com")
     sending = f"/dashboard/{pub.slug}/settings/sending"
 
-    # Free: the form is refused with the plan's words, nothing saved.
+    # Free: the page says so up front, and the form is refused with the plan's words.
+    assert "not part of the Free plan" in _text(client.get(sending))
     response = post_form(client, sending, {"from_address": ADDRESS}, sending)
     assert response.status_code == 422
     assert "Sending from your own domain is not part of the Free plan" in _text(response)
