@@ -20,7 +20,7 @@ from saas.billing.models import (
 )
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
-from saas.delivery.models import Delivery, Send
+from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
@@ -31,6 +31,7 @@ __all__ = [
     "ApiKey",
     "ConnectedAccount",
     "Delivery",
+    "DkimKey",
     "Image",
     "Invitation",
     "Issue",
@@ -45,6 +46,7 @@ __all__ = [
     "Reply",
     "ReplyStanding",
     "Send",
+    "SendingDomain",
     "StripeEvent",
     "Subscriber",
     "SubscriberHold",

@@ -1,5 +1,5 @@
-"""Plan limits where they bite: publications, custom domains, readers, image storage; and the
-waiting list.
+"""Plan limits where they bite: publications, custom and sending domains, readers, image
+storage; and the waiting list.
 
 Limits apply only with billing on (STRIPE_SECRET_KEY set): an instance that cannot take
 payments offers no way to upgrade, so it imposes no plan. A reader who would go past the
@@ -122,6 +122,31 @@ def custom_domain_refusal(publication: Publication) -> str | None:
         f"{plan.name} plan, so its visitors are sent to {platform_address(publication)}."
         + (f" Upgrade to {better.name} to serve it again." if better else "")
     )
+
+
+def sending_domain_refusal(publication: Publication) -> str | None:
+    """Why the publication may not send from its own domain now, or None when it may.
+
+    Free sends as the platform. A domain set up on a plan that included it stays, unused,
+    after a downgrade (issues go out from the platform's address) and is used again after an
+    upgrade.
+    """
+    if not stripe_api.enabled():
+        return None
+    plan = billing_plans.publication_standing(publication).plan
+    if plan.sending_domain:
+        return None
+    return (
+        f"Sending from your own domain is not part of the {plan.name} plan, so issues go out "
+        "from Tend's address." + _upgrade_hint(plan)
+    )
+
+
+def check_sending_domain(publication: Publication) -> None:
+    """Refuse setting up a sending domain on a plan without them."""
+    refusal = sending_domain_refusal(publication)
+    if refusal is not None:
+        raise PlanLimitReached(refusal, billing_plans.publication_standing(publication).plan)
 
 
 def shows_tend_branding(publication: Publication) -> bool:

@@ -24,7 +24,7 @@ from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import UTCDateTime, utcnow
 from saas.delivery import batch_sql as send_sql
-from saas.delivery import claims, deferrals
+from saas.delivery import claims, deferrals, sending_domains
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     BOUNCED,
@@ -158,10 +158,11 @@ class _Batch:
         """Send every claimed row, or stop early (paused, server gone) handing the rest back."""
         publication = self.publication
         issue = db.session.get(Issue, self.issue_id)
-        message = paid_mail.issue_message(publication, issue)
+        sender = sending_domains.sender_for(publication)  # None: the platform's address
+        message = paid_mail.issue_message(publication, issue, sender=sender)
         # A paid issue: readers without paid access are mailed the preview instead.
         self.variants = paid_mail.Variants(
-            publication, issue, [row.subscriber_id for row in self.todo]
+            publication, issue, [row.subscriber_id for row in self.todo], sender=sender
         )
         names = dict(
             db.session.execute(

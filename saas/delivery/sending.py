@@ -23,6 +23,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
+from saas.delivery import sending_domains
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     DELIVERY_STATUSES,
@@ -118,7 +119,8 @@ def new_reader_count(publication: Publication, issue_id: int) -> int:
 
 def send_test(publication: Publication, issue: Issue, user: User) -> str:
     """Mail the issue, as readers will get it but marked [Test], to the practitioner."""
-    message = paid_mail.issue_message(publication, issue, test=True)
+    sender = sending_domains.sender_for(publication)
+    message = paid_mail.issue_message(publication, issue, test=True, sender=sender)
     try:
         personalised = message.personalise(Recipient(0, user.email, user.name))
     except InvalidRecipient as exc:

@@ -10,6 +10,8 @@ billing and operator pages (the API keys page among them); a signed-out reader v
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 pytest.importorskip("playwright.sync_api")
@@ -54,6 +56,7 @@ SKIPPED = {
     "api.support.list_support_requests": "JSON for other tools (the API)",
     "api.support.get_support_request": "JSON for other tools (the API)",
     "api.stats.get_stats": "JSON for other tools (the API)",
+    "tls.ask": "answers the TLS proxy (an empty 200 or a 404), not a page",
 }
 # Shown to the signed-in practitioner (operator too); every other page to a signed-out reader.
 PRACTITIONER_PREFIXES = ("dashboard.", "ops.", "billing.", "auth.security", "site.landing")
@@ -95,9 +98,12 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     from saas.api import keys as api_keys
     from saas.audience import reader_auth, reader_links, subscribers
     from saas.audience.models import PENDING, Subscriber, SubscriberImport
+    from saas.billing.models import PlanSubscription
     from saas.billing.paid import reader_access
+    from saas.core.model_base import utcnow
     from saas.core.tenancy import bound_to
-    from saas.delivery import sending
+    from saas.delivery import sending, sending_domains
+    from saas.delivery.domain_checks import DKIM, DMARC, MISSING, OK, RETURN_PATH, WRONG, Check
     from saas.delivery.models import Send
     from saas.ops.console import set_operator
     from saas.publishing import team
@@ -129,6 +135,34 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         db.session.commit()
         invitation = team.invite_editor(publication, owner, "editor@example.org")
         api_keys.create_key(publication, "Calendar sync", ["subscribers:read", "issues:read"])
+        # On Pro, a sending domain mid-rotation whose last check found each kind of state.
+        db.session.add(
+            PlanSubscription(
+                user_id=owner.id,
+                stripe_subscription_id="sub_demo_pro",
+                stripe_customer_id="cus_demo",
+                plan="pro",
+                status="active",
+                current_period_end=utcnow() + timedelta(days=30),
+                stripe_created=utcnow(),
+            )
+        )
+        db.session.commit()
+        domain = sending_domains.set_up(publication, "maya@letters.attunement.com")
+        rotation = sending_domains.start_rotation(publication)
+        [active, _] = sending_domains.keys(domain)
+        sending_domains.apply_checks(
+            publication,
+            domain,
+            [
+                Check(
+                    DKIM, OK, f"The key at {active.selector}._domainkey matches.", active.selector
+                ),
+                Check(DKIM, MISSING, "There is no TXT record there yet.", rotation.selector),
+                Check(RETURN_PATH, WRONG, "The CNAME points at mail.elsewhere.example."),
+                Check(DMARC, MISSING, "There is no DMARC record at _dmarc.attunement.com."),
+            ],
+        )
         reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
         values = {
             "pub_slug": pub.slug,

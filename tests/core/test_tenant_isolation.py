@@ -56,6 +56,8 @@ PLATFORM_ENDPOINTS = {
     "inbound.email",
     # Stored images by their content-hash key: public files, like those an email links to.
     "media.file",
+    # The TLS proxy asks whether a host may get a certificate: it names a domain, not a tenant.
+    "tls.ask",
 }
 
 # The API's own documentation: the same for everyone, no key needed.
