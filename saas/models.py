@@ -4,6 +4,7 @@ from saas.accounts.models import User
 from saas.audience.models import (
     ReaderSignIn,
     Subscriber,
+    SubscriberCount,
     SubscriberEvent,
     SubscriberImport,
     SubscriberTag,
@@ -43,6 +44,7 @@ __all__ = [
     "Send",
     "StripeEvent",
     "Subscriber",
+    "SubscriberCount",
     "SubscriberHold",
     "SubscriberEvent",
     "SubscriberImport",

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from saas.accounts.models import User
+from saas.audience import status_counts
 from saas.audience.models import ACTIVE, Subscriber
 from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
@@ -99,9 +100,7 @@ def list_sends(publication: Publication) -> list[tuple[Send, Issue]]:
 
 def active_reader_count(publication: Publication) -> int:
     """How many readers an issue sent now would go to."""
-    return db.session.scalar(
-        select(func.count()).select_from(Subscriber).where(Subscriber.status == ACTIVE)
-    )
+    return status_counts.active_count(publication)
 
 
 def new_reader_count(publication: Publication, issue_id: int) -> int:
