@@ -93,7 +93,9 @@ def schedule_send(issue_id: int):
 
 @dashboard_bp.route("/<pub_slug>/sends")
 def sends():
-    return render_template("delivery/sends.html", sends=sending.list_sends(g.publication))
+    raw = request.args.get("page", "1")
+    page = sending.list_sends(g.publication, int(raw) if raw.isdigit() and len(raw) < 7 else 1)
+    return render_template("delivery/sends.html", page=page, sends=page.rows)
 
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>")

@@ -90,12 +90,34 @@ def send_for_issue(publication: Publication, issue_id: int) -> Send | None:
     return db.session.scalar(select(Send).where(Send.issue_id == issue_id))
 
 
-def list_sends(publication: Publication) -> list[tuple[Send, Issue]]:
-    """Every send with its issue, newest first."""
+SENDS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class SendsPage:
+    """One page of the publication's sends, newest first, each with its issue."""
+
+    rows: list[tuple[Send, Issue]]
+    page: int
+    pages: int
+    total: int
+
+
+def list_sends(
+    publication: Publication, page: int = 1, per_page: int = SENDS_PER_PAGE
+) -> SendsPage:
+    """A page of sends with their issues, newest first (past the end: the last page)."""
+    total = db.session.scalar(select(func.count()).select_from(Send))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
     rows = db.session.execute(
-        select(Send, Issue).join(Issue, Issue.id == Send.issue_id).order_by(Send.id.desc())
+        select(Send, Issue)
+        .join(Issue, Issue.id == Send.issue_id)
+        .order_by(Send.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
-    return [(send, issue) for send, issue in rows]
+    return SendsPage([(send, issue) for send, issue in rows], page, pages, total)
 
 
 def active_reader_count(publication: Publication) -> int:

@@ -175,27 +175,39 @@ def publish_due_issues(now: datetime | None = None) -> int:
     return published
 
 
+ISSUES_PER_PAGE = 50
+
+
 def list_issues(
-    publication: Publication, status: str | None = None, search: str | None = None
-) -> list[Issue]:
-    """Dashboard list: newest first, optionally filtered by status and a title/body search."""
+    publication: Publication,
+    status: str | None = None,
+    search: str | None = None,
+    page: int = 1,
+    per_page: int = ISSUES_PER_PAGE,
+) -> Page:
+    """Dashboard list, a page at a time: drafts first, then newest number first, optionally
+    filtered by status and a title/body search (a page past the end shows the last one)."""
     query = select(Issue).where(Issue.publication_id == publication.id)
     if status:
         query = query.where(Issue.status == status)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
+    if search and search.strip():
+        term = search.strip().lower()
         query = query.where(
             or_(
-                func.lower(Issue.title).like(pattern),
-                func.lower(Issue.subtitle).like(pattern),
-                func.lower(Issue.body_markdown).like(pattern),
+                func.lower(Issue.title).contains(term, autoescape=True),
+                func.lower(Issue.subtitle).contains(term, autoescape=True),
+                func.lower(Issue.body_markdown).contains(term, autoescape=True),
             )
         )
-    return list(
-        db.session.scalars(
-            query.order_by(Issue.number.desc().nulls_first(), Issue.updated_at.desc())
-        )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    items = db.session.scalars(
+        query.order_by(Issue.number.desc().nulls_first(), Issue.updated_at.desc(), Issue.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
+    return Page(items=list(items), page=page, pages=pages, total=total)
 
 
 def status_counts(publication: Publication) -> dict[str, int]:

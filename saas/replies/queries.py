@@ -100,8 +100,10 @@ def readers_own(publication: Publication, issue: Issue, subscriber_id: int) -> l
     )
 
 
-def reply_counts(publication: Publication) -> dict[int, tuple[int, int]]:
-    """Per issue id: (readers' replies, of which unread)."""
+def reply_counts(publication: Publication, issue_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per issue id of `issue_ids` (a page of a list): (readers' replies, of which unread)."""
+    if not issue_ids:
+        return {}
     rows = db.session.execute(
         select(
             Reply.issue_id,
@@ -110,6 +112,7 @@ def reply_counts(publication: Publication) -> dict[int, tuple[int, int]]:
         )
         .where(
             Reply.publication_id == publication.id,
+            Reply.issue_id.in_(issue_ids),
             Reply.is_author.is_(False),
             Reply.deleted_at.is_(None),
         )
