@@ -17,8 +17,16 @@ column is, so prefix search on stored keys is what the app role can search with 
 PostgreSQL stores them (adding them rewrites subscribers once, holding its lock); SQLite
 computes them on read (ALTER TABLE can add only that kind there).
 
+subscribers.activated_at is when a reader last became active (or was added): a default of
+now() on insert, a trigger on status changes to active. Rows already there get the time of
+this migration, which is never too early: readers who may lack an issue sent earlier are
+those activated since that send's fan-out (saas.delivery.sending.new_reader_count), and an
+index on (publication_id, activated_at) finds them without reading the whole list.
+sends.final_counts keeps a done send's deliveries per status.
+
 SQLite drops a table's triggers when the table is rebuilt (batch_alter_table): a later
-migration that rebuilds subscribers there must create them again (SQLITE_TRIGGERS).
+migration that rebuilds subscribers there must create them again (SQLITE_TRIGGERS,
+SQLITE_ACTIVATION).
 
 Revision ID: 0016_dashboard_scale
 Revises: 0013_job_outbox
@@ -106,22 +114,57 @@ SQLITE_TRIGGERS = (
 )
 TRIGGER_NAMES = ("subscriber_counts_insert", "subscriber_counts_update", "subscriber_counts_delete")
 
+PG_ACTIVATION = (
+    """CREATE FUNCTION mark_subscriber_activation() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.activated_at := now();
+        RETURN NEW;
+    END
+    $$""",
+    "CREATE TRIGGER subscriber_activation BEFORE UPDATE OF status ON subscribers FOR EACH ROW "
+    "WHEN (NEW.status = 'active' AND OLD.status <> 'active') "
+    "EXECUTE FUNCTION mark_subscriber_activation()",
+)
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+SQLITE_ACTIVATION = (
+    f"""CREATE TRIGGER subscriber_activation_insert AFTER INSERT ON subscribers
+    WHEN NEW.activated_at IS NULL BEGIN
+        UPDATE subscribers SET activated_at = {SQLITE_NOW} WHERE id = NEW.id;
+    END""",
+    f"""CREATE TRIGGER subscriber_activation AFTER UPDATE OF status ON subscribers
+    WHEN NEW.status = 'active' AND OLD.status IS NOT 'active' BEGIN
+        UPDATE subscribers SET activated_at = {SQLITE_NOW} WHERE id = NEW.id;
+    END""",
+)
 
-def _add_search_keys(postgres: bool) -> None:
+
+def _add_subscriber_columns(postgres: bool) -> None:
     if postgres:
+        # One ALTER, so subscribers is rewritten once.
         op.execute(
             "ALTER TABLE subscribers "
             + ", ".join(
                 f"ADD COLUMN {name} varchar({length}) GENERATED ALWAYS AS ({pg}) STORED"
                 for name, (length, pg, _) in SEARCH_KEYS.items()
             )
+            + ", ADD COLUMN activated_at timestamp with time zone DEFAULT now()"
         )
+        for statement in PG_ACTIVATION:
+            op.execute(statement)
     else:
         for name, (length, _, lite) in SEARCH_KEYS.items():
             op.execute(
                 f"ALTER TABLE subscribers ADD COLUMN {name} VARCHAR({length}) "
                 f"GENERATED ALWAYS AS ({lite}) VIRTUAL"
             )
+        op.execute("ALTER TABLE subscribers ADD COLUMN activated_at DATETIME")
+        op.execute(f"UPDATE subscribers SET activated_at = {SQLITE_NOW}")
+        for statement in SQLITE_ACTIVATION:
+            op.execute(statement)
+    op.create_index(
+        "ix_subscribers_pub_activated", "subscribers", ["publication_id", "activated_at"]
+    )
+    op.add_column("sends", sa.Column("final_counts", sa.JSON(), nullable=True))
     for name in SEARCH_KEYS:
         op.create_index(
             f"ix_subscribers_pub_{name}_pattern",
@@ -133,7 +176,7 @@ def _add_search_keys(postgres: bool) -> None:
 
 def upgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    _add_search_keys(postgres)
+    _add_subscriber_columns(postgres)
     op.create_table(
         "subscriber_counts",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -171,13 +214,20 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgres = op.get_bind().dialect.name == "postgresql"
-    for name in TRIGGER_NAMES:
+    triggers = (*TRIGGER_NAMES, "subscriber_activation")
+    if not postgres:
+        triggers += ("subscriber_activation_insert",)
+    for name in triggers:
         op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON subscribers" if postgres else ""))
     if postgres:
         op.execute("DROP FUNCTION IF EXISTS count_subscriber_statuses()")
+        op.execute("DROP FUNCTION IF EXISTS mark_subscriber_activation()")
     op.drop_index(op.f("ix_subscriber_counts_publication_id"), table_name="subscriber_counts")
     op.drop_table("subscriber_counts")
     for name in SEARCH_KEYS:
         op.drop_index(f"ix_subscribers_pub_{name}_pattern", table_name="subscribers")
-    for name in reversed(SEARCH_KEYS):
+    op.drop_index("ix_subscribers_pub_activated", table_name="subscribers")
+    for name in (*reversed(SEARCH_KEYS), "activated_at"):
         op.execute(f"ALTER TABLE subscribers DROP COLUMN {name}")
+    with op.batch_alter_table("sends") as batch:
+        batch.drop_column("final_counts")

@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Computed,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -87,6 +88,8 @@ class Subscriber(TenantScoped, db.Model):
 
     email_domain, name_key and name_rest_key are search keys the database keeps: the address
     after its "@", the name lower-cased, and the lower-cased name after its first word.
+    activated_at is when the reader last became active (or was added), also set by the
+    database (migration 0016): which readers may lack a sent issue (sending.new_reader_count).
     """
 
     __tablename__ = "subscribers"
@@ -99,6 +102,7 @@ class Subscriber(TenantScoped, db.Model):
         _pattern_index("email_domain"),
         _pattern_index("name_key"),
         _pattern_index("name_rest_key"),
+        Index("ix_subscribers_pub_activated", "publication_id", "activated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -115,6 +119,9 @@ class Subscriber(TenantScoped, db.Model):
     email_domain: Mapped[str | None] = _search_key("email_domain", 254)
     name_key: Mapped[str | None] = _search_key("name_key", 120)
     name_rest_key: Mapped[str | None] = _search_key("name_rest_key", 120)
+    activated_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, server_default=FetchedValue()
+    )
 
     tags = relationship("Tag", secondary="subscriber_tags", lazy="selectin", order_by="Tag.name")
 

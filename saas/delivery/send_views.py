@@ -46,7 +46,7 @@ def inject_send_helpers() -> dict:
     return {
         "issue_send": lambda issue: sending.send_for_issue(g.publication, issue.id),
         "active_reader_count": lambda: sending.active_reader_count(g.publication),
-        "new_reader_count": lambda send: sending.new_reader_count(g.publication, send.issue_id),
+        "new_reader_count": lambda send: sending.new_reader_count(g.publication, send),
     }
 
 
