@@ -186,28 +186,33 @@ def list_issues(
     per_page: int = ISSUES_PER_PAGE,
 ) -> Page:
     """Dashboard list, a page at a time: drafts first, then newest number first, optionally
-    filtered by status and a title/body search (a page past the end shows the last one)."""
-    query = select(Issue).where(Issue.publication_id == publication.id)
+    filtered by status and a title/body search (a page past the end shows the last one).
+
+    The total comes with the page (a window count), so a search reads the issues' text once.
+    """
+    query = select(Issue, func.count().over()).where(Issue.publication_id == publication.id)
     if status:
         query = query.where(Issue.status == status)
     if search and search.strip():
-        term = search.strip().lower()
+        term = search.strip()
         query = query.where(
             or_(
-                func.lower(Issue.title).contains(term, autoescape=True),
-                func.lower(Issue.subtitle).contains(term, autoescape=True),
-                func.lower(Issue.body_markdown).contains(term, autoescape=True),
+                Issue.title.icontains(term, autoescape=True),
+                Issue.subtitle.icontains(term, autoescape=True),
+                Issue.body_markdown.icontains(term, autoescape=True),
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = db.session.scalars(
-        query.order_by(Issue.number.desc().nulls_first(), Issue.updated_at.desc(), Issue.id.desc())
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+    query = query.order_by(
+        Issue.number.desc().nulls_first(), Issue.updated_at.desc(), Issue.id.desc()
     )
-    return Page(items=list(items), page=page, pages=pages, total=total)
+    page = max(1, page)
+    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        return list_issues(publication, status, search, max(1, -(-total // per_page)), per_page)
+    total = rows[0][1] if rows else 0
+    pages = max(1, -(-total // per_page))
+    return Page(items=[issue for issue, _ in rows], page=page, pages=pages, total=total)
 
 
 def status_counts(publication: Publication) -> dict[str, int]:
