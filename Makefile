@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(PY) bench/send.py
 	$(PY) bench/import.py
 	$(PY) bench/inbound.py
+	$(PY) bench/dashboard.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)
 worker: $(STAMP)

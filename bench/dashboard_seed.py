@@ -14,8 +14,9 @@ What one publication gets (N readers, 1,000 issues by default):
 - N readers spread over five years: 85% active, 5% pending, 7% unsubscribed, 2% bounced,
   1% complained; addresses first.lastNNN@<one of ten domains>, names "First Last";
 - 12 tags on 30% of them, and a rare tag ("vip") on 100;
-- 1,000 published issues of about 800 words and one draft, a send for each published issue,
-  and the newest send's deliveries to every active reader;
+- 1,000 published issues of about 800 words, a week apart up to a week ago, and one draft; a
+  send for each published issue, and the newest send's deliveries to every reader active at
+  the time (the readers who joined in the week since are its "new readers");
 - 20,000 replies from readers (encrypted like real ones) and 5,000 support requests.
 
 A second publication gets N/10 readers, so every query also has another tenant's rows to
@@ -94,12 +95,13 @@ def _readers_sql(count: int, offset: int) -> str:
     firsts, lasts, domains = _array(FIRST_NAMES), _array(LAST_NAMES), _array(DOMAINS)
     return f"""
     INSERT INTO subscribers (publication_id, email, name, status, source, consent_note,
-        imported, hard_bounces, created_at, confirmed_at, unsubscribed_at)
+        imported, hard_bounces, created_at, confirmed_at, unsubscribed_at, activated_at)
     SELECT %(pid)s,
         lower(f) || '.' || lower(l) || n || '@' || d, f || ' ' || l, s, 'import', '', true,
         CASE WHEN s = 'bounced' THEN 3 ELSE 0 END, at,
         CASE WHEN s <> 'pending' THEN at + interval '5 minutes' END,
-        CASE WHEN s = 'unsubscribed' THEN at + interval '90 days' END
+        CASE WHEN s = 'unsubscribed' THEN at + interval '90 days' END,
+        at + interval '5 minutes'
     FROM (
         SELECT n,
             ({firsts})[1 + (n * 7919) %% {len(FIRST_NAMES)}] AS f,
@@ -131,9 +133,9 @@ _ISSUES_SQL = """
     SELECT %(pid)s, 'Notes on rest and repair, part ' || n, 'A letter about slowing down',
         'notes-on-rest-' || n, repeat(%(paragraph)s || E'\n\n', 14) || 'Issue ' || n,
         repeat('<p>' || %(paragraph)s || '</p>', 14), 800, 240, '', '', '', 'published', n,
-        now() - (%(issues)s - n) * interval '7 days',
-        now() - (%(issues)s - n) * interval '7 days' - interval '2 days',
-        now() - (%(issues)s - n) * interval '7 days', 'everyone'
+        now() - (%(issues)s - n + 1) * interval '7 days',
+        now() - (%(issues)s - n + 1) * interval '7 days' - interval '2 days',
+        now() - (%(issues)s - n + 1) * interval '7 days', 'everyone'
     FROM generate_series(1, %(issues)s) AS n
 """
 _DRAFT_SQL = """
@@ -157,7 +159,17 @@ _DELIVERIES_SQL = """
         CASE WHEN s.id %% 200 = 0 THEN 'bounced' WHEN s.id %% 500 = 1 THEN 'failed'
              ELSE 'sent' END,
         1, now(), '<' || s.id || '@bench>', '250 OK', '', 0, now()
-    FROM subscribers AS s WHERE s.publication_id = %(pid)s AND s.status = 'active'
+    FROM subscribers AS s
+    WHERE s.publication_id = %(pid)s AND s.status = 'active' AND s.activated_at < %(sent_at)s
+"""
+# What finish_if_complete keeps when a send is done.
+_FINAL_COUNTS_SQL = """
+    UPDATE sends SET final_counts = (
+        SELECT json_object_agg(status, n) FROM (
+            SELECT status, count(*) AS n FROM deliveries WHERE send_id = %(send_id)s
+            GROUP BY status
+        ) AS counts
+    ) WHERE id = %(send_id)s
 """
 _REPLIES_SQL = """
     INSERT INTO replies (publication_id, issue_id, subscriber_id, is_author, author_name,
@@ -289,15 +301,16 @@ def seed(app, admin_url: str, readers: int, issues: int) -> Seeded:
             (pid,),
         ).fetchone()[0]
         conn.execute(_SENDS_SQL, {"pid": pid, "active": active})
-        latest_issue, latest_send = conn.execute(
-            "SELECT i.id, s.id FROM issues AS i JOIN sends AS s ON s.issue_id = i.id "
-            "WHERE i.publication_id = %s ORDER BY i.number DESC LIMIT 1",
+        latest_issue, latest_send, sent_at = conn.execute(
+            "SELECT i.id, s.id, s.started_at FROM issues AS i JOIN sends AS s "
+            "ON s.issue_id = i.id WHERE i.publication_id = %s ORDER BY i.number DESC LIMIT 1",
             (pid,),
         ).fetchone()
         started = _step(f"{issues:,} issues and their sends", started)
-        params = {"pid": pid, "send_id": latest_send, "issue_id": latest_issue}
+        params = {"pid": pid, "send_id": latest_send, "issue_id": latest_issue, "sent_at": sent_at}
         conn.execute(_DELIVERIES_SQL, params)
-        started = _step(f"{active:,} deliveries of the last send", started)
+        conn.execute(_FINAL_COUNTS_SQL, params)
+        started = _step("the last send's deliveries", started)
         first_reader = conn.execute(
             "SELECT min(id) FROM subscribers WHERE publication_id = %s", (pid,)
         ).fetchone()[0]
