@@ -30,7 +30,6 @@ import re
 import secrets
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,8 +40,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
+
+from bench.pages import serve  # noqa: E402  (gunicorn on a free port, ready when it answers)
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -131,47 +131,6 @@ def migrate(owner_url: str, app_url: str, config: dict) -> None:
 
 
 # --- the server and the client ---------------------------------------------------------------
-
-
-@contextmanager
-def serve(env: dict[str, str], workdir: Path) -> Iterator[int]:
-    """gunicorn on a free port until the block ends; yields the port."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    log = workdir / "gunicorn.log"
-    command = [str(VENV_BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*command, "--log-level", "warning", "bench.dashboard:wsgi()"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited early:\n{log.read_text()[-3000:]}")
-            try:
-                Client(port).get("/login")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"gunicorn not ready:\n{log.read_text()[-3000:]}") from None
-                time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 class Client:
@@ -358,8 +317,9 @@ def run(args: argparse.Namespace) -> int:
         }
         results: dict[str, list[float]] = {}
         sizes: dict[str, int] = {}
-        with serve(env, workdir) as port:
-            client = Client(port)
+        gunicorn = argparse.Namespace(workers=1, worker_class="sync", threads=1)
+        with serve("bench.dashboard:wsgi()", gunicorn, env, "/login", workdir) as server:
+            client = Client(server.port)
             client.sign_in(seeded.owner_email, seeded.owner_password)
             for page_name, path in pages(seeded, admin_url, args.readers):
                 if args.only and page_name != "bare signed-in page" and args.only not in page_name:

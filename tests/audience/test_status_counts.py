@@ -18,6 +18,7 @@ from saas.audience.reader_links import unsubscribe_url
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.publishing.models import Publication
+from tests.billing.test_billing_limits import LIMIT, full_list  # noqa: F401  (a fixture)
 from tests.billing_helpers import billing, stripe_server  # noqa: F401  (fixtures)
 from tests.conftest import USING_POSTGRES, csrf_token, drain_jobs, login, post_form
 from tests.smtp_sink import free_port
@@ -173,18 +174,8 @@ def test_every_way_a_status_changes_keeps_the_counts_exact(
     assert "2 active · 1 pending · 2 unsubscribed · 2 bounced" in page
 
 
-LIMIT = 3
-
-
-def test_holds_and_their_release_keep_the_counts_exact(app, client, factories, billing, mailbox):
-    plans = [dict(plan) for plan in app.config["BILLING_PLANS"]]
-    plans[0]["max_subscribers"] = LIMIT
-    app.config["BILLING_PLANS"] = plans
-    owner = factories.user(email="maya@example.com", name="Maya")
-    pub = factories.publication(owner=owner, slug="full", name="Full")
-    for n in range(LIMIT):
-        factories.subscriber(pub, email=f"early{n}@example.org")
-    login(client, "maya@example.com")
+def test_holds_and_their_release_keep_the_counts_exact(app, client, full_list, billing, mailbox):
+    pub = full_list
     assert assert_exact(app, pub) == only(active=LIMIT)
 
     # A confirmation past the limit waits, pending.
