@@ -125,7 +125,8 @@ PG_ACTIVATION = (
     "WHEN (NEW.status = 'active' AND OLD.status <> 'active') "
     "EXECUTE FUNCTION mark_subscriber_activation()",
 )
-SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+# SQLAlchemy's way of storing a datetime on SQLite: microseconds, six digits.
+SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now') || '000'"
 SQLITE_ACTIVATION = (
     f"""CREATE TRIGGER subscriber_activation_insert AFTER INSERT ON subscribers
     WHEN NEW.activated_at IS NULL BEGIN
