@@ -46,8 +46,9 @@ from bench.pages import serve  # noqa: E402  (gunicorn on a free port, ready whe
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
-OWNER_ROLE = "tend_dashbench_owner"
-APP_ROLE = "tend_dashbench_app"
+# Per run, so two runs on one server never drop each other's roles.
+OWNER_ROLE = f"tend_bench_owner_{os.getpid()}"
+APP_ROLE = f"tend_bench_app_{os.getpid()}"
 GOAL_MS = 100.0
 BARE_PATH = "bench-bare"
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
