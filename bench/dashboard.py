@@ -238,6 +238,7 @@ def pages(seeded, admin_url: str, readers: int) -> list[tuple[str, str]]:
         ("support board", f"{base}/support"),
         ("support list", f"{base}/support/list"),
         ("support search", f"{base}/support/list?q=session"),
+        ("support search, no match", f"{base}/support/list?q=zzqx"),
         ("support stats", f"{base}/support/stats"),
         ("settings", f"{base}/settings"),
         ("team", f"{base}/team"),

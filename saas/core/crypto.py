@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,24 @@ def decrypt_text(token: str) -> str:
         if _reload_keys_file():
             return decrypt_text(token)
         raise UndecryptableError("stored data does not decrypt with the configured keys") from None
+
+
+def decryptor() -> Callable[[str | None], str]:
+    """decrypt_text for many values in a row (a search window): the keys are looked up once.
+
+    None decrypts to "" (an empty optional column).
+    """
+    fernet = _configured()
+
+    def decrypt(token: str | None) -> str:
+        if token is None:
+            return ""
+        try:
+            return fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            return decrypt_text(token)  # keys rotated meanwhile, or a real failure
+
+    return decrypt
 
 
 def rotate_token(token: str, keys: list[str]) -> str:

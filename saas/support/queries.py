@@ -9,13 +9,15 @@ PER_PAGE requests a page, so a page decrypts and renders a bounded number of row
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, func, select, type_coerce
 from sqlalchemy.orm import defer
 
+from saas.core import crypto
 from saas.core.extensions import db
 from saas.publishing.models import Issue, Publication
 from saas.support.models import CLOSED, EVENT_NOTE, STAGES, SupportEvent, SupportRequest
@@ -92,24 +94,34 @@ def notes_by_request(ids: list[int] | Select) -> dict[int, list[str]]:
     return notes
 
 
-def searchable_text(request: SupportRequest, notes: list[str]) -> str:
-    """Everything search looks through for one request, case-folded."""
-    parts = [request.name or "", request.email, request.phone or "", request.message]
-    for answer in request.answers or []:
-        value = answer.get("value")
-        parts.append(", ".join(value) if isinstance(value, list) else str(value or ""))
-    parts.extend(notes)
-    return "\n".join(parts).casefold()
-
-
+# What search reads, still encrypted: each value is decrypted only until one matches.
 _SEARCHED = (
     SupportRequest.id,
-    SupportRequest.name,
-    SupportRequest.email,
-    SupportRequest.phone,
-    SupportRequest.message,
-    SupportRequest.answers,
+    *(
+        type_coerce(column, Text).label(column.key)
+        for column in (
+            SupportRequest.name,
+            SupportRequest.email,
+            SupportRequest.phone,
+            SupportRequest.message,
+            SupportRequest.answers,
+        )
+    ),
 )
+
+
+def _holds(row, notes: list[str], needle: str, decrypt) -> bool:
+    """Whether the request's name, address, phone, message, answers or notes hold `needle`
+    (`needle` case-folded, each text case-folded)."""
+    for token in (row.name, row.email, row.phone, row.message):
+        if needle in decrypt(token).casefold():
+            return True
+    for answer in json.loads(decrypt(row.answers) or "[]"):
+        value = answer.get("value")
+        text = ", ".join(value) if isinstance(value, list) else str(value or "")
+        if needle in text.casefold():
+            return True
+    return any(needle in note.casefold() for note in notes)
 
 
 def _search(publication: Publication, filters: Filters) -> tuple[list[int], bool]:
@@ -120,8 +132,8 @@ def _search(publication: Publication, filters: Filters) -> tuple[list[int], bool
     capped = len(rows) > SEARCH_CAP
     rows = rows[:SEARCH_CAP]
     notes = notes_by_request(query.with_only_columns(SupportRequest.id).limit(SEARCH_CAP))
-    needle = filters.search.casefold()
-    matches = [row.id for row in rows if needle in searchable_text(row, notes.get(row.id, []))]
+    needle, decrypt = filters.search.casefold(), crypto.decryptor()
+    matches = [row.id for row in rows if _holds(row, notes.get(row.id, []), needle, decrypt)]
     return matches, capped
 
 
