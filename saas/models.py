@@ -5,6 +5,7 @@ from saas.api.models import ApiKey
 from saas.audience.models import (
     ReaderSignIn,
     Subscriber,
+    SubscriberCount,
     SubscriberEvent,
     SubscriberImport,
     SubscriberTag,
@@ -49,6 +50,7 @@ __all__ = [
     "SendingDomain",
     "StripeEvent",
     "Subscriber",
+    "SubscriberCount",
     "SubscriberHold",
     "SubscriberEvent",
     "SubscriberImport",

@@ -100,6 +100,17 @@ def run_import(import_id: int) -> None:
     _run(go)
 
 
+def fold_subscriber_counts(publication_id: int) -> int:
+    """Fold a publication's readers-per-status rows into one per status."""
+
+    def go() -> int:
+        from saas.audience.status_counts import fold
+
+        return fold(publication_id)
+
+    return _run(go)
+
+
 def start_send(send_id: int) -> None:
     """Fan an issue's send out: one delivery per active reader, batch jobs to send them."""
 

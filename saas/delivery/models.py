@@ -47,6 +47,9 @@ class Send(TenantScoped, db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Deliveries per status, counted once when the send is done (a done send's rows no
+    # longer change status), so its page need not count them on every view.
+    final_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class Delivery(TenantScoped, db.Model):

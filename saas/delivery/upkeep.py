@@ -98,8 +98,18 @@ def paused_by_suspension(suspended: bool, send_id: int) -> bool:
     return True
 
 
+def delivery_counts(send: Send) -> dict[str, int]:
+    """The send's deliveries per status (only the statuses it has)."""
+    rows = db.session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.send_id == send.id)
+        .group_by(Delivery.status)
+    )
+    return {status: count for status, count in rows}
+
+
 def finish_if_complete(send: Send) -> bool:
-    """Mark the send done once no delivery is queued or sending."""
+    """Mark the send done once no delivery is queued or sending, keeping its final counts."""
     open_rows = db.session.scalar(
         select(func.count())
         .select_from(Delivery)
@@ -107,10 +117,11 @@ def finish_if_complete(send: Send) -> bool:
     )
     if open_rows:
         return False
+    # Nothing changes a status now: no row is open, and only a done send starts again.
     finished = db.session.execute(
         update(Send)
         .where(Send.id == send.id, Send.status.in_((SEND_SENDING, SEND_PAUSED)))
-        .values(status=SEND_DONE, finished_at=utcnow())
+        .values(status=SEND_DONE, finished_at=utcnow(), final_counts=delivery_counts(send))
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
