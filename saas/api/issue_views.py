@@ -42,8 +42,13 @@ def list_issues(query: IssueQuery):
     Drafts (which have no number yet) first, then published and scheduled issues, newest
     number first. Bodies are left out: get an issue for its body.
     """
-    found = issue_service.list_issues(g.publication, status=query.status)
-    return IssueList(data=[IssueSummary.model_validate(_fields(IssueSummary, i)) for i in found])
+    found = issue_service.list_issues(g.publication, status=query.status, page=query.page)
+    return IssueList(
+        data=[IssueSummary.model_validate(_fields(IssueSummary, i)) for i in found.items],
+        page=found.page,
+        pages=found.pages,
+        total=found.total,
+    )
 
 
 @bp.get(f"/issues/{ID}")

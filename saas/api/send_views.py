@@ -6,7 +6,14 @@ from flask import g
 
 from saas.api import scopes
 from saas.api.blueprints import sends_bp as bp
-from saas.api.schemas.delivery import NewSend, SendList, SendOut, SendProgress, SendSummary
+from saas.api.schemas.delivery import (
+    NewSend,
+    SendList,
+    SendOut,
+    SendProgress,
+    SendQuery,
+    SendSummary,
+)
 from saas.api.spec import operation
 from saas.core import problems
 from saas.delivery import sending
@@ -73,11 +80,18 @@ def create_send(json: NewSend):
 
 
 @bp.get("/sends")
-@operation("listSends", tag="sends", scope=scopes.SENDS_READ, ok=SendList)
-def list_sends():
-    """List sends, newest first"""
-    rows = sending.list_sends(g.publication)
-    return SendList(data=[SendSummary.model_validate(_summary_fields(s, i)) for s, i in rows])
+@operation(
+    "listSends", tag="sends", scope=scopes.SENDS_READ, query=SendQuery, ok=SendList, errors=(422,)
+)
+def list_sends(query: SendQuery):
+    """List sends, newest first, a page at a time"""
+    found = sending.list_sends(g.publication, page=query.page)
+    return SendList(
+        data=[SendSummary.model_validate(_summary_fields(s, i)) for s, i in found.rows],
+        page=found.page,
+        pages=found.pages,
+        total=found.total,
+    )
 
 
 @bp.get("/sends/<int:send_id>")

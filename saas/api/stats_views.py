@@ -9,7 +9,7 @@ from saas.api.blueprints import stats_bp as bp
 from saas.api.schemas.stats import ReplyCounts, Stats
 from saas.api.spec import operation
 from saas.api.support_views import may_read_support
-from saas.audience import subscriber_queries
+from saas.audience import status_counts
 from saas.delivery import sending
 from saas.publishing import issues as issue_service
 from saas.replies import queries as reply_queries
@@ -36,10 +36,10 @@ def get_stats():
     if key.allows(scopes.SUPPORT_READ) and may_read_support():
         support = pipeline.stage_counts(publication)
     return Stats(
-        subscribers=subscriber_queries.status_counts(publication),
+        subscribers=status_counts.counts(publication),
         active_subscribers=sending.active_reader_count(publication),
         issues=issue_service.status_counts(publication),
-        sends=len(sending.list_sends(publication)),
+        sends=sending.list_sends(publication, per_page=1).total,
         replies=replies,
         support=support,
     )

@@ -112,7 +112,6 @@ def create_subscriber(json: NewSubscriber):
     names = tags.parse_tag_names(",".join(json.tags))
     if names:
         tags.add_tags(g.publication, subscriber, names)
-    subscriber_queries.forget_counts(g.publication)
     return _out(subscriber), 201
 
 
@@ -166,7 +165,6 @@ def unsubscribe_subscriber(subscriber_id: int):
     """
     subscriber = _subscriber_or_404(subscriber_id)
     subscribers.unsubscribe(g.publication, subscriber.id, "through the API")
-    subscriber_queries.forget_counts(g.publication)
     return _out(subscriber)
 
 
@@ -185,7 +183,6 @@ def erase_subscriber(subscriber_id: int):
     requests and payments go, as when erased from the dashboard. It cannot be undone.
     """
     subscribers.erase(g.publication, _subscriber_or_404(subscriber_id))
-    subscriber_queries.forget_counts(g.publication)
     return "", 204
 
 

@@ -69,3 +69,17 @@ def test_reading_issues_does_not_allow_writing_them(api_for, factories, pub):
     assert reader.post("/issues", json={"title": "No"}).status_code == 403
     assert reader.post(f"/issues/{issue.id}/publish").status_code == 403
     assert api_for(["issues:write"]).get("/issues").status_code == 403
+
+
+def test_issues_come_a_page_at_a_time(api, factories, pub):
+    from saas.publishing.issues import ISSUES_PER_PAGE
+
+    for n in range(ISSUES_PER_PAGE + 2):
+        factories.issue(pub, title=f"Letter {n}", slug=f"letter-{n}", publish=True)
+    first = api.get("/issues").get_json()
+    assert (first["page"], first["pages"], first["total"]) == (1, 2, ISSUES_PER_PAGE + 2)
+    assert len(first["data"]) == ISSUES_PER_PAGE
+    second = api.get("/issues", query_string={"page": 2}).get_json()
+    assert [i["title"] for i in second["data"]] == ["Letter 1", "Letter 0"]
+    assert {i["id"] for i in first["data"]}.isdisjoint(i["id"] for i in second["data"])
+    assert api.get("/issues", query_string={"page": 0}).status_code == 422

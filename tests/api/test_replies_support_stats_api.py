@@ -112,7 +112,14 @@ def test_stats_count_what_the_key_may_see(api_for, factories, pub):
     factories.reply(pub, issue, ada, "Thank you.")
     factories.support_request(pub)
     stats = api_for(["stats:read"]).get("/stats").get_json()
-    assert stats["subscribers"] == {"active": 1, "pending": 1}
+    # Every status is listed, zeros too, so a client never has to guess a missing key.
+    assert stats["subscribers"] == {
+        "active": 1,
+        "pending": 1,
+        "unsubscribed": 0,
+        "bounced": 0,
+        "complained": 0,
+    }
     assert stats["active_subscribers"] == 1
     assert stats["issues"] == {"draft": 1, "scheduled": 0, "published": 1}
     assert stats["sends"] == 0

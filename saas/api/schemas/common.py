@@ -83,3 +83,15 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = Field(
         default=None, description="For validation problems: each field at fault."
     )
+
+
+# A page of a numbered list (issues, sends): 1 is the first; past the last, the last is shown.
+PageNumber = Annotated[int, Field(ge=1, le=1_000_000, description="Page to show, from 1.")]
+
+
+class PageInfo(BaseModel):
+    """Where a numbered page sits: its number, how many pages there are, how many items."""
+
+    page: int
+    pages: int
+    total: int

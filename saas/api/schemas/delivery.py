@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
-from saas.api.schemas.common import Id, InputModel
+from saas.api.schemas.common import Id, InputModel, PageInfo, PageNumber
 from saas.core.model_base import utcnow
 
 # How far ahead a send can be scheduled.
@@ -76,7 +76,13 @@ class SendOut(SendSummary):
     progress: SendProgress
 
 
-class SendList(BaseModel):
-    """Every send, newest first."""
+class SendList(PageInfo):
+    """A page of sends, newest first."""
 
     data: list[SendSummary]
+
+
+class SendQuery(BaseModel):
+    """Which page of sends to list."""
+
+    page: PageNumber = 1

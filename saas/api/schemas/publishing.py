@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from saas.api.schemas.common import InputModel, WebAddress, text
+from saas.api.schemas.common import InputModel, PageInfo, PageNumber, WebAddress, text
 from saas.core.validators import SLUG_PATTERN
 from saas.publishing.forms import BODY_MAX
 
@@ -47,8 +47,8 @@ class IssueOut(IssueSummary):
     cover_image_alt: str
 
 
-class IssueList(BaseModel):
-    """Issues, unnumbered drafts first, then newest number first."""
+class IssueList(PageInfo):
+    """A page of issues, unnumbered drafts first, then newest number first."""
 
     data: list[IssueSummary]
 
@@ -57,6 +57,7 @@ class IssueQuery(BaseModel):
     """Which issues to list."""
 
     status: IssueStatus | None = None
+    page: PageNumber = 1
 
 
 class NewIssue(InputModel):
