@@ -130,6 +130,7 @@ def init_app(app: Flask) -> None:
         custom_domain_notice=custom_domain_notice,
         tend_branding=billing_limits.shows_tend_branding,
         free_html=paywall.free_html,
+        free_text=paywall.free_text,
         is_paid_issue=paywall.is_locked,
         has_paywall_break=paywall.has_break,
         paid_ready=paid_ready,

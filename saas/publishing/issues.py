@@ -21,7 +21,7 @@ from saas.publishing.models import (
     Issue,
     Publication,
 )
-from saas.publishing.rendering import read_seconds, render_markdown, slugify
+from saas.publishing.rendering import RenderedBody, render_body, slugify
 
 EDITABLE_FIELDS = (
     "title",
@@ -65,9 +65,17 @@ def _apply_fields(issue: Issue, fields: dict[str, str]) -> None:
         issue.slug = slugify(issue.title) or "issue"
     if issue.audience not in AUDIENCES:
         issue.audience = AUDIENCE_EVERYONE
-    issue.body_html = render_markdown(issue.body_markdown)
-    issue.read_seconds = read_seconds(issue.body_html)
-    issue.word_count = len(issue.body_markdown.split())
+    store_rendered(issue, render_body(issue.body_markdown))
+
+
+def store_rendered(issue: Issue, rendered: RenderedBody) -> None:
+    """Keep what readers are shown of the body on the issue (saved with it)."""
+    issue.body_html = rendered.html
+    issue.preview_html = rendered.preview_html
+    issue.body_text = rendered.text
+    issue.preview_text = rendered.preview_text
+    issue.read_seconds = rendered.read_seconds
+    issue.word_count = rendered.word_count
 
 
 def _slug_taken(publication: Publication, slug: str, exclude_id: int | None) -> bool:
