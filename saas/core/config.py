@@ -206,7 +206,14 @@ def load_config() -> dict[str, Any]:
         # Migrations run as the role that owns the tables; the app's role owns none.
         "MIGRATION_DATABASE_URI": sqlalchemy_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
         # hide_parameters: SQL errors never carry row values (support text, addresses).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # No ping per checkout: connections idle longer than DB_PING_AFTER_IDLE_SECONDS are
+        # pinged, and replaced after DB_POOL_RECYCLE_SECONDS (saas.core.db_pool).
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": False,
+            "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE_SECONDS", "1800")),
+            "hide_parameters": True,
+        },
+        "DB_PING_AFTER_IDLE_SECONDS": float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "30")),
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0.0")),
         "RELEASE": _release(),

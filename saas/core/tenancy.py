@@ -54,6 +54,11 @@ def _apply_database_settings(session: Session, connection) -> None:
 
 
 def _after_begin(session: Session, transaction, connection) -> None:
+    # Nothing bound and no cross-tenant declaration: the settings' defaults (unset, since
+    # set_config(..., true) ends with each transaction) already show no tenant's rows, so
+    # the round trip is saved; bind() sets them once it is known whose rows to show.
+    if session.info.get(_PUBLICATION_KEY) is None and not session.info.get(_CROSS_TENANT_KEY):
+        return
     _apply_database_settings(session, connection)
 
 
