@@ -59,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the tenancy hooks to the app."""
     from saas import models  # noqa: F401  (complete metadata for Alembic)
-    from saas.core import db_pool
+    from saas.core import content_versions, db_pool, shared_cache
     from saas.core.extensions import csrf, db, limiter, login_manager, migrate
     from saas.core.page_cache import PublicPageCache
     from saas.core.tenancy import install_session_hooks
@@ -82,6 +82,8 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     install_session_hooks()
+    content_versions.install_session_hooks()
+    shared_cache.init_app(app)
     db_pool.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -20,16 +20,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Routes, and `signed_in_reader(publication)` for templates."""
-    from saas.audience import (  # noqa: F401  (register routes)
+    """Routes, and the signed-in reader's state for public pages (reader_state)."""
+    from saas.audience import (  # noqa: F401  (register routes, page holes)
         getting_started,
         grow_views,
         reader_signin_views,
+        reader_state,
         reader_views,
         subscriber_views,
     )
     from saas.audience.imports import views  # noqa: F401  (register routes)
-    from saas.audience.reader_session import current_reader
+    from saas.audience.models import Subscriber
+    from saas.core.content_versions import PAGES, READERS, watch
 
-    app.add_template_global(current_reader, "signed_in_reader")
     getting_started.connect()
+    # Erasing a reader takes their name and words out of the threads they wrote in.
+    watch(Subscriber, [READERS], deleted_scopes=[PAGES, READERS])

@@ -291,6 +291,18 @@ def load_config() -> dict[str, Any]:
         "PUBLIC_CACHE_SECONDS": int(
             os.environ.get("PUBLIC_CACHE_SECONDS", "10" if production else "0")
         ),
+        # Anonymous public pages may be kept this long by a CDN or proxy in front (s-maxage),
+        # and served while it fetches a fresh copy for this much longer.
+        "PUBLIC_SHARED_MAX_AGE": int(os.environ.get("PUBLIC_SHARED_MAX_AGE", "60")),
+        "PUBLIC_STALE_WHILE_REVALIDATE": int(
+            os.environ.get("PUBLIC_STALE_WHILE_REVALIDATE", "300")
+        ),
+        # Rendered public pages and readers' states in the shared cache (Redis): how long a
+        # copy may live at most (each is also dropped as soon as its content changes), the
+        # key prefix, and how long a Redis call may take before the page is built without it.
+        "PAGE_FRAGMENT_SECONDS": int(os.environ.get("PAGE_FRAGMENT_SECONDS", "3600")),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tend:"),
+        "CACHE_REDIS_TIMEOUT": float(os.environ.get("CACHE_REDIS_TIMEOUT", "0.25")),
         # How long past PUBLIC_CACHE_SECONDS a page is kept to serve if the app fails.
         "PUBLIC_CACHE_STALE_SECONDS": int(
             os.environ.get("PUBLIC_CACHE_STALE_SECONDS", "86400" if production else "0")

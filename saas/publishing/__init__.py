@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
         archive_views,
         home_views,
         issue_views,
+        public_holes,
         settings_views,
         team_views,
         templating,
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(team_views.invitations_bp)
     templating.init_app(app)
+    public_holes.watch_public_content()
     periodic.register(app, "scheduled publishing", publish_due_issues)
 
 
