@@ -290,18 +290,22 @@ def render_partial(template: str, fill: Fill, **context: Any) -> str:
     return current_app.jinja_env.get_template(template).render(holes=DirectHoles(fill), **context)
 
 
+def _has_flashes() -> bool:
+    from flask import session
+
+    return "_flashes" in session
+
+
 @resolver("partial", "flashes")
 def _flashes(fill: Fill, kwargs: dict) -> str:
-    if fill.anonymous:
+    if fill.anonymous or not _has_flashes():
         return ""
     return render_partial("components/flashes.html", fill)
 
 
 @resolver("personal")
-def _has_flashes(fill: Fill) -> bool:
-    from flask import session
-
-    return "_flashes" in session
+def _flashed(fill: Fill) -> bool:
+    return _has_flashes()
 
 
 @resolver("value", "csrf")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, g, make_response, render_template, request
 
+from saas.core.extensions import limiter
 from saas.publishing import issues as issue_service
 from saas.publishing.blueprints import public_bp
 from saas.publishing.public_pages import page_key, render_with_holes, serve_page
@@ -19,12 +20,29 @@ FEED_SIZE = 20
 THREAD_PARAMETERS = ("start", "before")
 
 
+# Reading the archive has no rate limit (the limits guard forms and sign-ins): the limiter
+# is told to skip these views outright, which saves every page view its bookkeeping.
+_reading_views: set = set()
+
+
+def reading(view):
+    """Mark a view that only reads (no rate limit applies to it)."""
+    _reading_views.add(view)
+    return view
+
+
+@limiter.request_filter
+def _is_reading() -> bool:
+    return current_app.view_functions.get(request.endpoint or "") in _reading_views
+
+
 def _page_number() -> int:
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < len(raw) < 7 else 1
 
 
 @public_bp.route("/")
+@reading
 def home():
     def build():
         latest = issue_service.latest_published(g.publication, LATEST_ON_HOME)
@@ -35,6 +53,7 @@ def home():
 
 
 @public_bp.route("/archive")
+@reading
 def archive():
     number = _page_number()
 
@@ -50,6 +69,7 @@ def archive():
 
 
 @public_bp.route("/issues/<issue_slug>")
+@reading
 def issue(issue_slug: str):
     def build():
         found = issue_service.issue_page(g.publication, issue_slug)
@@ -90,21 +110,25 @@ def _xml(name: str, template: str, mimetype: str, limit: int, bodies: bool):
 
 
 @public_bp.route("/feed.xml")
+@reading
 def rss_feed():
     return _xml("rss", "publishing/rss.xml", "application/rss+xml", FEED_SIZE, bodies=True)
 
 
 @public_bp.route("/atom.xml")
+@reading
 def atom_feed():
     return _xml("atom", "publishing/atom.xml", "application/atom+xml", FEED_SIZE, bodies=True)
 
 
 @public_bp.route("/sitemap.xml")
+@reading
 def sitemap():
     return _xml("sitemap", "publishing/sitemap.xml", "application/xml", 50_000, bodies=False)
 
 
 @public_bp.route("/robots.txt")
+@reading
 def robots():
     response = make_response(render_template("publishing/robots.txt", publication=g.publication))
     response.mimetype = "text/plain"

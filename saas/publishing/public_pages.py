@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, g, render_template
+from flask import Response, g, render_template, request
 
 from saas.core import stored_pages
 from saas.core.content_versions import content_key
@@ -17,8 +17,13 @@ from saas.core.page_holes import MarkerHoles
 
 
 def page_key(*parts: object) -> str:
-    """The shared-cache key of one of the current publication's pages."""
-    return content_key("page", g.publication.id, *parts)
+    """The shared-cache key of one of the current publication's pages.
+
+    A page served on the publication's custom domain links without `/p/<slug>`
+    (saas.core.urls.public_url), so it is kept apart from the platform's copy.
+    """
+    where = "domain" if request.environ.get("tend.custom_domain_slug") else "platform"
+    return content_key("page", g.publication.id, where, *parts)
 
 
 def render_with_holes(template: str, **context) -> str:

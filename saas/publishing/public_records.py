@@ -20,22 +20,22 @@ from datetime import datetime
 from flask import abort, current_app, g
 from sqlalchemy import select
 from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from saas.core import content_versions
 from saas.core.content_versions import PAGES, Versions
 from saas.core.extensions import db
+from saas.core.model_base import UTCDateTime
 from saas.core.shared_cache import LocalCopies, shared_cache
 from saas.publishing.models import Publication
 
 _MAX_SLUGS = 10_000
 _slug_ids: dict[str, int] = {}
 _records = LocalCopies(max_entries=1_024)
-_columns = [column.key for column in Publication.__mapper__.column_attrs]
+# The table's columns, named as the model's attributes (without configuring the mappers).
+_columns = [column.key for column in Publication.__table__.columns]
 _datetimes = {
-    attr.key
-    for attr in Publication.__mapper__.column_attrs
-    if getattr(attr.columns[0].type, "python_type", None) is datetime
-    or attr.columns[0].type.__class__.__name__ == "UTCDateTime"
+    column.key for column in Publication.__table__.columns if isinstance(column.type, UTCDateTime)
 }
 
 # Higher features' keys to fetch with the tokens: f(publication id) -> shared-cache keys.
@@ -73,10 +73,20 @@ def _decode(record: dict) -> dict:
 
 
 def _attached(values: dict) -> Publication:
-    """A Publication in this request's session built from a record, without a query."""
-    publication = Publication(**values)
+    """A Publication in this request's session built from a record, without a query.
+
+    Its attributes are filled the way a query fills them (as loaded, not as changes), so
+    it is a clean persistent row of this session, its relationships loading as usual.
+    """
+    session = db.session()
+    present = session.identity_map.get(identity_key(Publication, values["id"]))
+    if present is not None:  # already read in this session (a test's own app context)
+        return present
+    publication = Publication.__mapper__.class_manager.new_instance()
+    publication.__dict__.update(values)
     make_transient_to_detached(publication)
-    return db.session.merge(publication, load=False)
+    session.add(publication)
+    return publication
 
 
 def _remember(slug: str, publication_id: int) -> None:
