@@ -55,6 +55,8 @@ class SharedCache:
             return None
         if self._client is None:
             self._client = self._connect()
+        if not self._recovered():
+            return None
         return self._client
 
     def _failed(self, exc: Exception) -> None:
@@ -64,17 +66,20 @@ class SharedCache:
             self._log(f"shared cache unreachable ({exc}); pages are built without it")
 
     def when_back(self, action: Callable[[], None]) -> None:
-        """Run `action` after the next successful call (Redis is back)."""
+        """Run `action` before the next call, once Redis answers (it re-registers itself
+        with `when_back` if Redis is still away)."""
         with self._lock:
             self._on_recovery.append(action)
 
-    def _succeeded(self) -> None:
+    def _recovered(self) -> bool:
+        """Redo missed work before anything else is read or written; False while away."""
         if not self._on_recovery:
-            return
+            return True
         with self._lock:
             actions, self._on_recovery = self._on_recovery, []
         for action in actions:
             action()
+        return not self._on_recovery
 
     # --- operations -----------------------------------------------------------------------
 
@@ -88,7 +93,6 @@ class SharedCache:
         except RedisError as exc:
             self._failed(exc)
             return None
-        self._succeeded()
         return values
 
     def set_many(self, values: Mapping[str, bytes], ttl: int) -> bool:
@@ -104,7 +108,6 @@ class SharedCache:
         except RedisError as exc:
             self._failed(exc)
             return False
-        self._succeeded()
         return True
 
     def set(self, key: str, value: bytes, ttl: int | None = None, only_new: bool = False) -> bool:
@@ -117,7 +120,6 @@ class SharedCache:
         except RedisError as exc:
             self._failed(exc)
             return False
-        self._succeeded()
         return bool(stored)
 
     def delete(self, keys: Iterable[str]) -> bool:
@@ -132,7 +134,6 @@ class SharedCache:
         except RedisError as exc:
             self._failed(exc)
             return False
-        self._succeeded()
         return True
 
 
