@@ -12,7 +12,8 @@ from saas.core.page_holes import DirectHoles, Fill, MarkerHoles, assemble, parse
 TEMPLATE = """<p>{{ title }}</p>
 {% call holes.when("test-flag") %}<b>for flagged</b>{% endcall %}
 {% call holes.unless("test-flag") %}<i>for others</i>{% endcall %}
-{% call holes.owner(7) %}<em>yours{% call holes.until(2000) %}, still editable{% endcall %}</em>{% endcall %}
+{% call holes.owner(7) %}<em>yours
+{%- call holes.until(2000) %}, still editable{% endcall %}</em>{% endcall %}
 <input value="{{ holes.value('test-value') }}">{{ holes.partial("test-partial", n=2) }}"""
 
 
