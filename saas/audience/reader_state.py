@@ -27,7 +27,7 @@ from saas.audience import reader_session
 from saas.audience.models import ACTIVE, Subscriber
 from saas.core.content_versions import READERS, content_key
 from saas.core.extensions import db
-from saas.core.page_holes import Fill, render_partial, resolver
+from saas.core.page_holes import Fill, render_kept, resolver
 from saas.core.shared_cache import shared_cache
 from saas.publishing import public_records
 from saas.publishing.models import Publication
@@ -138,10 +138,17 @@ def _reader(fill: Fill) -> ReaderState | None:
 @resolver("partial", "subscribe")
 def _subscribe_box(fill: Fill, kwargs: dict) -> str:
     reader = fill.who("reader")
-    return render_partial(
-        "audience/_subscribe_box.html",
-        fill,
-        publication=fill.context["publication"],
-        reader=reader if reader is not None and reader.active else None,
-        **kwargs,
+    reader = reader if reader is not None and reader.active else None
+    publication = fill.context["publication"]
+    # What the box shows is all in the key: it is rendered once per reader and publication.
+    key = (
+        publication.id,
+        publication.slug,
+        publication.name,
+        publication.tagline,
+        reader and reader.email,
+        tuple(sorted(kwargs.items())),
+    )
+    return render_kept(
+        "audience/_subscribe_box.html", fill, key, publication=publication, reader=reader, **kwargs
     )

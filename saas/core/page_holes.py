@@ -296,6 +296,30 @@ def _has_flashes() -> bool:
     return "_flashes" in session
 
 
+_kept_partials = None
+
+
+def render_kept(template: str, fill: Fill, key: tuple, **context: Any) -> str:
+    """`render_partial`, reused: `key` must determine the output (apart from the template's
+    own holes, a CSRF token say), which this process then keeps as a tree of holes."""
+    global _kept_partials
+    from flask import request
+
+    from saas.core.shared_cache import LocalCopies
+
+    if _kept_partials is None:
+        _kept_partials = LocalCopies(max_entries=4_096)
+    # Links differ on a custom domain (saas.core.urls.public_url).
+    where = request.environ.get("tend.custom_domain_slug")
+    name = repr((template, where, key))
+    nodes = _kept_partials.get(name, "")
+    if nodes is None:
+        html = current_app.jinja_env.get_template(template).render(holes=MarkerHoles(), **context)
+        nodes = parse(html, tag())
+        _kept_partials.put(name, "", nodes)
+    return assemble(nodes, fill)
+
+
 @resolver("partial", "flashes")
 def _flashes(fill: Fill, kwargs: dict) -> str:
     if fill.anonymous or not _has_flashes():

@@ -25,7 +25,7 @@ from saas.audience.reader_state import ReaderState
 from saas.billing import stripe_api
 from saas.core.content_versions import PAGES, READERS, watch
 from saas.core.extensions import db
-from saas.core.page_holes import Fill, render_partial, resolver
+from saas.core.page_holes import Fill, render_kept, render_partial, resolver
 from saas.publishing import issues as issue_service
 from saas.publishing.models import AUDIENCE_PAID, Issue, Publication
 from saas.replies import posting as reply_service
@@ -169,13 +169,23 @@ def _reader_hole(fill: Fill, kwargs: dict) -> str:
         section.draft = reader_session.pop_draft()
     else:
         section.is_member = bool(fill.who("member"))
-    return render_partial(
-        "replies/_reply_reader.html",
-        fill,
-        publication=publication,
-        issue=_issue_view(fill),
-        section=section,
+    context = {"publication": publication, "issue": _issue_view(fill), "section": section}
+    if section.notice or section.draft:
+        return render_partial("replies/_reply_reader.html", fill, **context)
+    # Otherwise the same for every request of this reader on this issue (but the CSRF token).
+    key = (
+        publication.id,
+        publication.slug,
+        publication.name,
+        section.mode,
+        section.author,
+        context["issue"].get("slug"),
+        reader and (reader.subscriber_id, reader.name, reader.email),
+        section.blocked,
+        section.can_reply,
+        section.is_member,
     )
+    return render_kept("replies/_reply_reader.html", fill, key, **context)
 
 
 @resolver("partial", "reply-own")
