@@ -28,10 +28,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from saas.core.shared_cache import SharedCache, shared_cache
+from saas.core.tenancy import current_publication_id
 
 PAGES = "pages"
 READERS = "readers"
@@ -39,7 +41,6 @@ SCOPES = (PAGES, READERS)
 EVERY = "*"  # the global token of a scope
 
 _CHANGED_KEY = "tend.content_changed"
-_PUBLICATION_KEY = "tend.publication_id"  # saas.core.tenancy's binding
 
 
 @dataclass(frozen=True)
@@ -181,16 +182,13 @@ def _note_bulk(state: ORMExecuteState) -> None:
         if watched is not None:
             scopes.update(watched.deleted_scopes if state.is_delete else watched.scopes)
     if scopes:
-        touch(state.session, state.session.info.get(_PUBLICATION_KEY), scopes)
+        touch(state.session, current_publication_id(state.session), scopes)
 
 
 def _bump_committed(session: Session) -> None:
     changed = session.info.pop(_CHANGED_KEY, None)
-    if changed:
-        from flask import has_app_context
-
-        if has_app_context():
-            bump(changed)
+    if changed and has_app_context():
+        bump(changed)
 
 
 def _forget_rolled_back(session: Session) -> None:

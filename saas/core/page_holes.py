@@ -37,6 +37,8 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 
+from saas.core.shared_cache import LocalCopies
+
 Node = Any  # str, or a list: ["value", name] | ["partial", name, kwargs] | [kind, arg, [nodes]]
 
 _who: dict[str, Callable[[Fill], Any]] = {}
@@ -296,19 +298,14 @@ def _has_flashes() -> bool:
     return "_flashes" in session
 
 
-_kept_partials = None
+_kept_partials = LocalCopies(max_entries=4_096)
 
 
 def render_kept(template: str, fill: Fill, key: tuple, **context: Any) -> str:
     """`render_partial`, reused: `key` must determine the output (apart from the template's
     own holes, a CSRF token say), which this process then keeps as a tree of holes."""
-    global _kept_partials
     from flask import request
 
-    from saas.core.shared_cache import LocalCopies
-
-    if _kept_partials is None:
-        _kept_partials = LocalCopies(max_entries=4_096)
     # Links differ on a custom domain (saas.core.urls.public_url).
     where = request.environ.get("tend.custom_domain_slug")
     name = repr((template, where, key))

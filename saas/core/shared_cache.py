@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 
 from flask import Flask, current_app
@@ -173,8 +174,6 @@ class LocalCopies:
     """
 
     def __init__(self, max_entries: int = 512) -> None:
-        from collections import OrderedDict
-
         self.max_entries = max_entries
         self._entries: OrderedDict[str, tuple[str, object]] = OrderedDict()
         self._lock = threading.Lock()
