@@ -3,8 +3,9 @@
 A private PostgreSQL cluster is stopped for real (immediate shutdown, connections cut) while
 the app runs against it. A public page readers have seen is served from its kept copy (the
 app answers from Redis without its database; the page cache's stale copies are the fallback
-when that fails too); a page nobody has seen, and the signed-in dashboard, get Tend's "Back in a moment" page with
-status 503 and Retry-After, never a 500. When the cluster is back, pages are live again.
+when that fails too); a page nobody has seen, and the signed-in dashboard, get Tend's "Back
+in a moment" page with status 503 and Retry-After, never a 500. When the cluster is back,
+pages are live again.
 """
 
 from __future__ import annotations
