@@ -27,7 +27,8 @@ from saas.audience import reader_session
 from saas.audience.models import ACTIVE, Subscriber
 from saas.core.content_versions import READERS, content_key
 from saas.core.extensions import db
-from saas.core.page_holes import Fill, render_kept, resolver
+from saas.core.page_hole_rendering import render_kept
+from saas.core.page_holes import Fill, resolver
 from saas.core.shared_cache import shared_cache
 from saas.publishing import public_records
 from saas.publishing.models import Publication

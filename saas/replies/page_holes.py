@@ -25,7 +25,8 @@ from saas.audience.reader_state import ReaderState
 from saas.billing import stripe_api
 from saas.core.content_versions import PAGES, READERS, watch
 from saas.core.extensions import db
-from saas.core.page_holes import Fill, render_kept, render_partial, resolver
+from saas.core.page_hole_rendering import render_kept, render_partial
+from saas.core.page_holes import Fill, resolver
 from saas.publishing import issues as issue_service
 from saas.publishing.models import AUDIENCE_PAID, Issue, Publication
 from saas.replies import posting as reply_service

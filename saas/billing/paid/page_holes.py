@@ -22,7 +22,8 @@ from saas.billing.models import PaidTier, ReaderSubscription
 from saas.billing.paid import connect_accounts, reader_billing
 from saas.billing.paid import tiers as paid_tiers
 from saas.core.content_versions import PAGES, READERS, watch
-from saas.core.page_holes import Fill, render_partial, resolver
+from saas.core.page_hole_rendering import render_partial
+from saas.core.page_holes import Fill, resolver
 from saas.publishing.models import AUDIENCE_PAID, Publication
 
 
