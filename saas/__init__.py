@@ -60,7 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the tenancy hooks to the app."""
     from saas import models  # noqa: F401  (complete metadata for Alembic)
-    from saas.core.extensions import csrf, db, login_manager, migrate
+    from saas.core import content_versions, db_pool, shared_cache
+    from saas.core.extensions import csrf, db, limiter, login_manager, migrate
     from saas.core.page_cache import PublicPageCache
     from saas.core.rate_limiting import init_limiter
     from saas.core.tenancy import install_session_hooks
@@ -78,6 +79,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     install_session_hooks()
+    content_versions.install_session_hooks()
+    shared_cache.init_app(app)
+    db_pool.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked per connection.
@@ -85,7 +89,7 @@ def register_extensions(app: Flask) -> None:
 
             event.listen(db.engine, "connect", _sqlite_foreign_keys)
     # Domain -> public page cache -> Flask: the cache sees the rewritten /p/<slug>/ path.
-    app.wsgi_app = PublicPageCache(app.wsgi_app, app.config)
+    app.wsgi_app = PublicPageCache(app.wsgi_app, app.config, shared=app.extensions["shared_cache"])
     domains = CustomDomainMiddleware(app)
     app.extensions["custom_domains"] = domains
     app.wsgi_app = domains

@@ -24,24 +24,28 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Routes, `signed_in_reader(publication)` for templates, folding the status counts."""
-    from saas.audience import (  # noqa: F401  (register routes)
+    """Routes, the signed-in reader's state for public pages (reader_state), folding the
+    status counts."""
+    from saas.audience import (  # noqa: F401  (register routes, page holes)
         getting_started,
         grow_views,
         reader_signin_views,
+        reader_state,
         reader_views,
         subscriber_views,
     )
     from saas.audience.imports import erasure as import_erasure
     from saas.audience.imports import views  # noqa: F401  (register routes)
-    from saas.audience.reader_session import current_reader
+    from saas.audience.models import Subscriber
     from saas.audience.status_counts import fold_crowded
     from saas.core import periodic
+    from saas.core.content_versions import PAGES, READERS, watch
 
-    app.add_template_global(current_reader, "signed_in_reader")
     getting_started.connect()
     import_erasure.connect()
     periodic.register(app, "folding subscriber counts", fold_crowded, every=300.0)
+    # Erasing a reader takes their name and words out of the threads they wrote in.
+    watch(Subscriber, [READERS], deleted_scopes=[PAGES, READERS])
 
 
 def init_cli(app: Flask) -> None:

@@ -43,7 +43,12 @@ def sign_out(publication: Publication) -> None:
 
 def reader_id(publication: Publication) -> int | None:
     """The signed-in reader's subscriber id for this publication, unverified."""
-    value = _readers().get(str(publication.id))
+    return reader_id_for(publication.id)
+
+
+def reader_id_for(publication_id: int) -> int | None:
+    """`reader_id` by the publication's id."""
+    value = _readers().get(str(publication_id))
     return value if isinstance(value, int) else None
 
 

@@ -27,11 +27,13 @@ def init_app(app: Flask) -> None:
     from saas.billing import limits as billing_limits
     from saas.billing.blueprints import platform_bp
     from saas.billing.event_retention import purge_processed
-    from saas.billing.paid import reader_views, tier_views  # noqa: F401  (routes)
+    from saas.billing.paid import page_holes, reader_views, tier_views  # noqa: F401  (routes)
     from saas.core import periodic
 
     app.register_blueprint(platform_bp)
     templating.init_app(app)
+    app.jinja_env.globals["paywall_offer"] = page_holes.paywall_offer
+    page_holes.watch_paid_content()
     csp.init_app(app)
     hooks.connect()
     # Custom domains are a plan feature: the tenancy middleware asks the plan before serving.

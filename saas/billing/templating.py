@@ -1,39 +1,24 @@
-"""Template helpers for billing: what a visitor may read of an issue, plan notices, branding.
+"""Template helpers for billing: plan notices, branding, the paywall's offer, paid issues.
 
-Registered as Jinja globals when the billing blueprint is registered. They read the request's
-reader session and signed-in practitioner, so templates stay free of access rules.
+Registered as Jinja globals when the billing blueprint is registered. What one visitor may
+read of a paid issue is a page hole (saas.billing.paid.page_holes), so templates stay free of
+access rules.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Flask, has_request_context, url_for
+from flask import Flask, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
-from saas.audience import reader_session
 from saas.billing import limits as billing_limits
 from saas.billing import plans as billing_plans
 from saas.billing import stripe_api
-from saas.billing.models import PaidTier
-from saas.billing.paid import connect_accounts, paywall, reader_billing
+from saas.billing.paid import connect_accounts, paywall
 from saas.billing.paid import tiers as paid_tiers
-from saas.billing.paid.reader_billing import ReaderStanding
-from saas.core.extensions import db
-from saas.publishing.models import Issue, Membership, Publication
-
-
-@dataclass(frozen=True)
-class IssueAccess:
-    """What this visitor gets of an issue: the body to show, and the paywall if cut short."""
-
-    full: bool
-    body_html: str
-    standing: ReaderStanding | None = None
-    tiers: list[PaidTier] = field(default_factory=list)
-    can_pay: bool = False
+from saas.publishing.models import Publication
 
 
 @dataclass(frozen=True)
@@ -44,29 +29,6 @@ class Notice:
     text: str
     link: str = ""
     link_text: str = ""
-
-
-def _is_member(publication: Publication) -> bool:
-    if not has_request_context() or not current_user.is_authenticated:
-        return False
-    membership = select(Membership.id).where(
-        Membership.publication_id == publication.id, Membership.user_id == current_user.id
-    )
-    return db.session.scalar(membership) is not None
-
-
-def issue_access(publication: Publication, issue: Issue) -> IssueAccess:
-    """The whole issue for everyone-issues, members and paying readers; else the preview."""
-    # With billing off nobody could pay, so paid issues are open to all.
-    if not paywall.is_paid(issue) or not stripe_api.enabled() or _is_member(publication):
-        return IssueAccess(True, issue.body_html)
-    reader_id = reader_session.reader_id(publication) if has_request_context() else None
-    standing = reader_billing.standing(publication, reader_id) if reader_id else None
-    if standing is not None and standing.paid:
-        return IssueAccess(True, issue.body_html, standing)
-    can_pay = connect_accounts.is_ready(connect_accounts.get_connection(publication))
-    tiers = paid_tiers.list_tiers(publication) if can_pay else []
-    return IssueAccess(False, paywall.preview_html(issue), standing, tiers, bool(tiers))
 
 
 def paid_ready(publication: Publication) -> bool:
@@ -125,11 +87,11 @@ def _date(value: datetime | None) -> str:
 def init_app(app: Flask) -> None:
     """Register the helpers as Jinja globals."""
     app.jinja_env.globals.update(
-        issue_access=issue_access,
         plan_notices=plan_notices,
         custom_domain_notice=custom_domain_notice,
         tend_branding=billing_limits.shows_tend_branding,
         free_html=paywall.free_html,
+        free_text=paywall.free_text,
         is_paid_issue=paywall.is_locked,
         has_paywall_break=paywall.has_break,
         paid_ready=paid_ready,

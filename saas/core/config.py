@@ -269,7 +269,14 @@ def load_config() -> dict[str, Any]:
         # Migrations run as the role that owns the tables; the app's role owns none.
         "MIGRATION_DATABASE_URI": sqlalchemy_url(os.environ.get("MIGRATION_DATABASE_URL", "")),
         # hide_parameters: SQL errors never carry row values (support text, addresses).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+        # No ping per checkout: connections idle longer than DB_PING_AFTER_IDLE_SECONDS are
+        # pinged, and replaced after DB_POOL_RECYCLE_SECONDS (saas.core.db_pool).
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": False,
+            "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE_SECONDS", "1800")),
+            "hide_parameters": True,
+        },
+        "DB_PING_AFTER_IDLE_SECONDS": float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "30")),
         "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
         "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0.0")),
         "RELEASE": _release(),
@@ -366,6 +373,18 @@ def load_config() -> dict[str, Any]:
         "PUBLIC_CACHE_SECONDS": int(
             os.environ.get("PUBLIC_CACHE_SECONDS", "10" if production else "0")
         ),
+        # Anonymous public pages may be kept this long by a CDN or proxy in front (s-maxage),
+        # and served while it fetches a fresh copy for this much longer.
+        "PUBLIC_SHARED_MAX_AGE": int(os.environ.get("PUBLIC_SHARED_MAX_AGE", "60")),
+        "PUBLIC_STALE_WHILE_REVALIDATE": int(
+            os.environ.get("PUBLIC_STALE_WHILE_REVALIDATE", "300")
+        ),
+        # Rendered public pages and readers' states in the shared cache (Redis): how long a
+        # copy may live at most (each is also dropped as soon as its content changes), the
+        # key prefix, and how long a Redis call may take before the page is built without it.
+        "PAGE_FRAGMENT_SECONDS": int(os.environ.get("PAGE_FRAGMENT_SECONDS", "3600")),
+        "CACHE_KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "tend:"),
+        "CACHE_REDIS_TIMEOUT": float(os.environ.get("CACHE_REDIS_TIMEOUT", "0.25")),
         # How long past PUBLIC_CACHE_SECONDS a page is kept to serve if the app fails.
         "PUBLIC_CACHE_STALE_SECONDS": int(
             os.environ.get("PUBLIC_CACHE_STALE_SECONDS", "86400" if production else "0")

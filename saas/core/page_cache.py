@@ -18,17 +18,23 @@ custom domain and the platform host never share an entry. It is deliberately con
   nothing but Cookie; HEAD is answered from an entry but never fills one;
 - bounded: least recently used entries go first past ``max_entries`` or ``max_bytes``.
 
-Each worker process has its own cache, so an edit shows on every worker within the TTL.
-Expired entries are kept a while longer (``PUBLIC_CACHE_STALE_SECONDS``) as a fallback: when
-the app fails (its database restarting, say), readers get the last good copy marked
-``X-Cache: STALE`` instead of an error.
+Entries are shared by every worker and node through the shared cache (Redis: a
+``SharedCache``, saas.core.shared_cache), and each process keeps its own copies in front of
+it: a worker that has not seen a page yet takes the copy another one stored (for the rest of
+its TTL) instead of building it again. An edit shows everywhere within the TTL (and at once
+on pages the app answers itself: saas.core.stored_pages). Expired entries are kept a while
+longer in each process (``PUBLIC_CACHE_STALE_SECONDS``) as a fallback: when the app fails
+(its database restarting, say), readers get the last good copy marked ``X-Cache: STALE``
+instead of an error.
 Answers to cacheable requests carry ``X-Cache: HIT`` (with ``Age``) or ``X-Cache: MISS``
 (whether or not the answer could be kept); bypassed requests carry neither. A hit gets its
-own ``X-Request-ID``, like a request Flask answered.
+own ``X-Request-ID``, like a request Flask answered, and a conditional request whose
+``If-None-Match`` names the entry's ETag gets ``304 Not Modified``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -38,7 +44,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.http import parse_cookie
+from werkzeug.http import parse_cookie, parse_etags
 
 WSGIEnviron = dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -76,6 +82,8 @@ TRACKING_PARAMETERS = frozenset(
 # Headers that belong to one request, not to the page: regenerated on a hit.
 _PER_REQUEST_HEADERS = frozenset({"x-request-id", "x-cache", "age"})
 _UNCACHEABLE_DIRECTIVES = ("private", "no-store", "no-cache")
+# Left out of a 304: they describe a body it does not have.
+_BODY_HEADERS = frozenset({"content-length", "content-type", "content-encoding"})
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,8 @@ class PublicPageCache:
         max_bytes: int = 64 * 1024 * 1024,
         max_entry_bytes: int = 1024 * 1024,
         clock: Callable[[], float] = time.monotonic,
+        shared: Any = None,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.app = app
         self.config = config
@@ -129,6 +139,9 @@ class PublicPageCache:
         self.max_bytes = max_bytes
         self.max_entry_bytes = max_entry_bytes
         self.clock = clock
+        # The SharedCache every process reads (None: this process's copies only).
+        self.shared = shared
+        self.wall_clock = wall_clock
         self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -180,6 +193,34 @@ class PublicPageCache:
             ):
                 _, evicted = self._entries.popitem(last=False)
                 self._bytes -= len(evicted.body)
+
+    # --- the copies every process shares --------------------------------------------------
+
+    def _from_shared(self, key: str, ttl: float) -> CachedResponse | None:
+        """Another process's fresh copy, kept here for the rest of its TTL."""
+        if self.shared is None:
+            return None
+        values = self.shared.get_many(["page-cache:" + key])
+        raw = values[0] if values else None
+        if raw is None:
+            return None
+        head, _, body = raw.partition(b"\n")
+        meta = json.loads(head)
+        age = self.wall_clock() - meta["stored"]
+        if not 0 <= age < ttl:
+            return None
+        entry = CachedResponse(
+            meta["status"], [tuple(h) for h in meta["headers"]], body, self.clock() - age
+        )
+        self._put(key, entry)
+        return entry
+
+    def _to_shared(self, key: str, entry: CachedResponse, ttl: float) -> None:
+        if self.shared is None:
+            return
+        meta = {"status": entry.status, "headers": entry.headers, "stored": self.wall_clock()}
+        raw = json.dumps(meta).encode() + b"\n" + entry.body
+        self.shared.set("page-cache:" + key, raw, ttl=max(1, int(ttl)))
 
     # --- what may be cached ---------------------------------------------------------------
 
@@ -251,7 +292,7 @@ class PublicPageCache:
 
         head = environ["REQUEST_METHOD"] == "HEAD"
         stale_for = self._stale_for()
-        entry = self._get(key, ttl, stale_for)
+        entry = self._get(key, ttl, stale_for) or self._from_shared(key, ttl)
         if entry is not None:
             return self._answer(entry, environ, start_response, "HIT", head)
         if head:
@@ -272,16 +313,28 @@ class PublicPageCache:
         head: bool = False,
     ) -> Iterable[bytes]:
         age = int(self.clock() - entry.stored_at)
-        start_response(
-            entry.status,
-            [
-                *entry.headers,
-                ("X-Request-ID", _request_id(environ)),
-                ("X-Cache", how),
-                ("Age", str(age)),
-            ],
-        )
+        per_request = [
+            ("X-Request-ID", _request_id(environ)),
+            ("X-Cache", how),
+            ("Age", str(age)),
+        ]
+        if how == "HIT" and self._not_modified(entry, environ):
+            kept = [(n, v) for n, v in entry.headers if n.lower() not in _BODY_HEADERS]
+            start_response("304 NOT MODIFIED", [*kept, *per_request])
+            return []
+        start_response(entry.status, [*entry.headers, *per_request])
         return [] if head else [entry.body]
+
+    @staticmethod
+    def _not_modified(entry: CachedResponse, environ: WSGIEnviron) -> bool:
+        wanted = environ.get("HTTP_IF_NONE_MATCH")
+        if not wanted:
+            return False
+        etag = next((v for n, v in entry.headers if n.lower() == "etag"), None)
+        if etag is None:
+            return False
+        value = etag.removeprefix("W/").strip('"')
+        return parse_etags(wanted).contains_weak(value)
 
     def _fill(
         self,
@@ -329,6 +382,8 @@ class PublicPageCache:
             and self._storable(status, headers)
         ):
             kept = [(n, v) for n, v in headers if n.lower() not in _PER_REQUEST_HEADERS]
-            self._put(key, CachedResponse(status, kept, body, self.clock()))
+            entry = CachedResponse(status, kept, body, self.clock())
+            self._put(key, entry)
+            self._to_shared(key, entry, self._ttl())
         start_response(status, [*headers, ("X-Cache", "MISS")], captured["exc_info"])
         return [body]

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from saas.core import page_hole_rendering
 from saas.core.links import absolute_public_url, publication_base_url
 from saas.core.urls import public_url
 
@@ -56,5 +57,6 @@ def init_app(app: Flask) -> None:
         publication_base_url=publication_base_url,
         absolute_public_url=absolute_public_url,
     )
+    page_hole_rendering.init_app(app)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

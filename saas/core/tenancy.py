@@ -53,13 +53,28 @@ def _apply_database_settings(session: Session, connection) -> None:
     )
 
 
+_CONNECTED_KEY = "tend.connected"
+
+
 def _after_begin(session: Session, transaction, connection) -> None:
+    session.info[_CONNECTED_KEY] = True
+    # Nothing bound and no cross-tenant declaration: the settings' defaults (unset, since
+    # set_config(..., true) ends with each transaction) already show no tenant's rows, so
+    # the round trip is saved; bind() sets them once it is known whose rows to show.
+    if session.info.get(_PUBLICATION_KEY) is None and not session.info.get(_CROSS_TENANT_KEY):
+        return
     _apply_database_settings(session, connection)
 
 
+def _after_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTED_KEY, None)
+
+
 def _sync_database_settings(session: Session) -> None:
-    # A transaction already under way gets the new settings now; later ones in after_begin.
-    if session.in_transaction() and db.engine.dialect.name == "postgresql":
+    # A database transaction already under way gets the new settings now; one not yet begun
+    # gets them in after_begin (binding alone never opens a connection).
+    if session.info.get(_CONNECTED_KEY) and db.engine.dialect.name == "postgresql":
         _apply_database_settings(session, session.connection())
 
 
@@ -149,3 +164,4 @@ def install_session_hooks() -> None:
         event.listen(Session, "do_orm_execute", _scope_statement)
         event.listen(Session, "before_flush", _stamp_new_rows)
         event.listen(Session, "after_begin", _after_begin)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)

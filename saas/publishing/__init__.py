@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         home_views,
         images,
         issue_views,
+        public_holes,
         settings_views,
         team_views,
         templating,
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tls_views.tls_bp)
     templating.init_app(app)
     images.init_app(app)
+    public_holes.watch_public_content()
     periodic.register(app, "scheduled publishing", publish_due_issues)
     periodic.register(app, "re-checking custom domains", recheck_custom_domains, periodic.DAILY)
 

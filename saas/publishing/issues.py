@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, load_only
 
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
@@ -23,7 +26,7 @@ from saas.publishing.models import (
     Issue,
     Publication,
 )
-from saas.publishing.rendering import read_seconds, render_markdown, slugify
+from saas.publishing.rendering import RenderedBody, render_body, slugify
 
 EDITABLE_FIELDS = (
     "title",
@@ -80,9 +83,17 @@ def _apply_fields(issue: Issue, fields: dict[str, str]) -> None:
         issue.slug = slugify(issue.title) or "issue"
     if issue.audience not in AUDIENCES:
         issue.audience = AUDIENCE_EVERYONE
-    issue.body_html = image_markup.web_html(render_markdown(issue.body_markdown))
-    issue.read_seconds = read_seconds(issue.body_html)
-    issue.word_count = len(issue.body_markdown.split())
+    store_rendered(issue, render_body(issue.body_markdown))
+
+
+def store_rendered(issue: Issue, rendered: RenderedBody) -> None:
+    """Keep what readers are shown of the body on the issue (saved with it)."""
+    issue.body_html = image_markup.web_html(rendered.html)
+    issue.preview_html = image_markup.web_html(rendered.preview_html)
+    issue.body_text = rendered.text
+    issue.preview_text = rendered.preview_text
+    issue.read_seconds = rendered.read_seconds
+    issue.word_count = rendered.word_count
 
 
 def _slug_taken(publication: Publication, slug: str, exclude_id: int | None) -> bool:
@@ -263,32 +274,140 @@ def get_issue(publication: Publication, issue_id: int) -> Issue | None:
     return db.session.scalar(select(Issue).where(Issue.id == issue_id))
 
 
-def published_page(publication: Publication, page: int, per_page: int) -> Page:
-    """A page of the public archive, newest first."""
+# What issue lists show (archive, home, sitemap): never the bodies.
+LISTED = load_only(
+    Issue.id,
+    Issue.publication_id,
+    Issue.title,
+    Issue.subtitle,
+    Issue.slug,
+    Issue.number,
+    Issue.audience,
+    Issue.read_seconds,
+    Issue.status,
+    Issue.published_at,
+    Issue.updated_at,
+)
+
+
+def archive_pages(publication: Publication, per_page: int) -> int:
+    """How many pages the public archive has."""
     total = db.session.scalar(
         select(func.count()).select_from(Issue).where(Issue.status == STATUS_PUBLISHED)
     )
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = db.session.scalars(
-        select(Issue)
+    return max(1, -(-total // per_page))
+
+
+def published_page(publication: Publication, page: int, per_page: int) -> Page:
+    """A page of the public archive, newest first (one query: the rows and the total)."""
+    page = max(1, page)
+    rows = db.session.execute(
+        select(Issue, func.count().over().label("total"))
+        .options(LISTED)
         .where(Issue.status == STATUS_PUBLISHED)
         .order_by(Issue.published_at.desc(), Issue.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page)
-    )
-    return Page(items=list(items), page=page, pages=pages, total=total)
+    ).all()
+    if not rows and page > 1:
+        # Past the end: the last page, as before.
+        return published_page(publication, archive_pages(publication, per_page), per_page)
+    total = rows[0].total if rows else 0
+    pages = max(1, -(-total // per_page))
+    return Page(items=[row.Issue for row in rows], page=page, pages=pages, total=total)
 
 
-def latest_published(publication: Publication, limit: int) -> list[Issue]:
-    """The newest published issues."""
+def latest_published(publication: Publication, limit: int, bodies: bool = False) -> list[Issue]:
+    """The newest published issues (their bodies too only when asked: feeds)."""
+    query = select(Issue)
+    if not bodies:
+        query = query.options(LISTED)
     return list(
         db.session.scalars(
-            select(Issue)
-            .where(Issue.status == STATUS_PUBLISHED)
+            query.where(Issue.status == STATUS_PUBLISHED)
             .order_by(Issue.published_at.desc(), Issue.id.desc())
             .limit(limit)
         )
+    )
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """The issue just before or after another, as its page links to it."""
+
+    slug: str
+    number: int
+    title: str
+
+
+@dataclass(frozen=True)
+class IssuePage:
+    """What an issue's public page reads from the database, in one query."""
+
+    issue: Issue
+    previous: Neighbour | None
+    following: Neighbour | None
+    # Values higher features added to the query (`issue_page_column`), by name.
+    extras: dict[str, object]
+
+
+# name -> f(Issue) -> a scalar subquery correlated to the issue: what higher features read
+# with the page.
+_page_columns: dict[str, Callable[[Any], Any]] = {}
+
+
+def issue_page_column(name: str, column: Callable[[Any], Any]) -> None:
+    """Add a scalar subquery (given the Issue entity to correlate to) to the page's query."""
+    _page_columns[name] = column
+
+
+def _neighbour_columns(direction: str) -> list:
+    other = aliased(Issue)
+    before = direction == "previous"
+    nearest = (
+        select(other.id)
+        .where(
+            other.publication_id == Issue.publication_id,
+            other.status == STATUS_PUBLISHED,
+            other.number < Issue.number if before else other.number > Issue.number,
+        )
+        .order_by(other.number.desc() if before else other.number.asc())
+        .limit(1)
+        .correlate(Issue)
+        .scalar_subquery()
+    )
+    found = aliased(Issue)
+    return [
+        select(getattr(found, name))
+        .where(found.id == nearest)
+        .scalar_subquery()
+        .label(f"{direction}_{name}")
+        for name in ("slug", "number", "title")
+    ]
+
+
+def issue_page(publication: Publication, slug: str) -> IssuePage | None:
+    """A published issue by slug with its neighbours and what higher features add."""
+    extras = [column(Issue).label(name) for name, column in _page_columns.items()]
+    row = db.session.execute(
+        select(Issue, *_neighbour_columns("previous"), *_neighbour_columns("following"), *extras)
+        .where(Issue.slug == slug, Issue.status == STATUS_PUBLISHED)
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    values = row._mapping
+
+    def neighbour(direction: str) -> Neighbour | None:
+        if values[f"{direction}_slug"] is None:
+            return None
+        return Neighbour(*(values[f"{direction}_{name}"] for name in ("slug", "number", "title")))
+
+    return IssuePage(
+        row.Issue,
+        neighbour("previous"),
+        neighbour("following"),
+        {name: values[name] for name in _page_columns},
     )
 
 
@@ -297,15 +416,3 @@ def published_by_slug(publication: Publication, slug: str) -> Issue | None:
     return db.session.scalar(
         select(Issue).where(Issue.slug == slug, Issue.status == STATUS_PUBLISHED)
     )
-
-
-def neighbours(publication: Publication, issue: Issue) -> tuple[Issue | None, Issue | None]:
-    """The published issues numbered just before and after this one."""
-    base = select(Issue).where(Issue.status == STATUS_PUBLISHED)
-    previous = db.session.scalar(
-        base.where(Issue.number < issue.number).order_by(Issue.number.desc()).limit(1)
-    )
-    following = db.session.scalar(
-        base.where(Issue.number > issue.number).order_by(Issue.number.asc()).limit(1)
-    )
-    return previous, following

@@ -162,7 +162,12 @@ class Issue(TenantScoped, db.Model):
     subtitle: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     slug: Mapped[str] = mapped_column(String(120), nullable=False)
     body_markdown: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Rendered from body_markdown when the issue is saved (rendering.render_body), never
+    # per request: the whole body, the free preview above a paywall break, their text.
     body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    preview_html: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    body_text: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
+    preview_text: Mapped[str] = mapped_column(Text, nullable=False, default="", server_default="")
     word_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     read_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     seo_description: Mapped[str] = mapped_column(String(300), nullable=False, default="")

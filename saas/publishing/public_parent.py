@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
-from sqlalchemy import select
+from flask import Blueprint, g, render_template
 
 from saas.core.extensions import db
 from saas.core.tenancy import bind
+from saas.publishing import public_records
 from saas.publishing.models import Publication
 
 
 def bind_public(slug: str) -> Publication:
-    """Resolve a public page's publication from its slug, or 404."""
-    publication = db.session.scalar(select(Publication).where(Publication.slug == slug))
-    if publication is None:
-        abort(404)
+    """Resolve a public page's publication from its slug (cached: public_records), or 404."""
+    publication = public_records.find(slug)
     bind(db.session(), publication.id)
     g.publication = publication
     return publication

@@ -1,10 +1,15 @@
-"""Markdown to safe HTML, and reading time from the text."""
+"""Markdown to safe HTML, reading time from the text, and an issue body rendered once.
+
+`render_body` is the one step between what an author wrote and what readers are shown: it
+runs when an issue is saved (never per request) and its result is stored on the issue.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from html import unescape
 
 import nh3
@@ -27,6 +32,10 @@ _ALLOWED_ATTRIBUTES = {
 }
 _TAG_RE = re.compile(r"<[^>]+>")
 _WORD_RE = re.compile(r"\w[\w'’-]*", re.UNICODE)
+# The paywall break: a line holding only `<!-- paywall -->` (any case and spacing). As an HTML
+# comment it never shows in the rendered body (sanitising strips comments).
+PAYWALL_MARKER = "<!-- paywall -->"
+_PAYWALL_RE = re.compile(r"^[ \t]*<!--\s*paywall\s*-->[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
 
 def sanitize_html(html: str) -> str:
@@ -100,3 +109,44 @@ def slugify(text: str, max_length: int = 80) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug[:max_length].strip("-")
+
+
+def split_at_paywall(text: str) -> tuple[str, str | None]:
+    """(before, after) the first paywall break; `after` is None when the text has no break."""
+    match = _PAYWALL_RE.search(text or "")
+    if match is None:
+        return text or "", None
+    return text[: match.start()].rstrip(), text[match.end() :].lstrip("\r\n")
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """Everything readers are shown of an issue body, computed once when it is saved.
+
+    `preview_html` is the part above the paywall break ("" without a break: a paid issue
+    without one previews nothing but its title); `text` and `preview_text` are their visible
+    words (excerpts, descriptions, feeds).
+    """
+
+    html: str
+    preview_html: str
+    text: str
+    preview_text: str
+    read_seconds: int
+    word_count: int
+
+
+def render_body(source: str) -> RenderedBody:
+    """Render an issue's stored source (Markdown) into the parts the pages and feeds show."""
+    source = source or ""
+    html = render_markdown(source)
+    before, after = split_at_paywall(source)
+    preview_html = render_markdown(before) if after is not None else ""
+    return RenderedBody(
+        html=html,
+        preview_html=preview_html,
+        text=plain_text(html),
+        preview_text=plain_text(preview_html),
+        read_seconds=read_seconds(html),
+        word_count=len(source.split()),
+    )

@@ -13,12 +13,16 @@ from saas.publishing.rendering import (
 )
 
 
-def excerpt(html: str, length: int = 220) -> str:
-    """First words of rendered HTML, cut at a word boundary."""
-    text = plain_text(html)
+def text_excerpt(text: str, length: int = 220) -> str:
+    """First words of plain text (an issue's stored `body_text`), cut at a word boundary."""
     if len(text) <= length:
         return text
     return text[:length].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def excerpt(html: str, length: int = 220) -> str:
+    """First words of rendered HTML, cut at a word boundary."""
+    return text_excerpt(plain_text(html), length)
 
 
 def issue_header(issue) -> str:
@@ -33,6 +37,7 @@ def init_app(app: Flask) -> None:
         issue_header=issue_header,
         read_time_short=format_read_time_short,
         excerpt=excerpt,
+        text_excerpt=text_excerpt,
         feed_html_text=feed_fields.text_as_html,
         feed_ambiguous_text=feed_fields.ambiguous_text,
         feed_clean_html=feed_fields.clean_html,

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
         hooks,
         inbox_actions,
         inbox_views,
+        page_holes,
         public_views,
     )
     from saas.replies.digest import send_reply_digests
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(inbound_bp)
     hooks.connect()
+    page_holes.init_page_holes(app)
     periodic.register(app, "sending reply digests", send_reply_digests)
 
 

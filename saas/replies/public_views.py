@@ -1,13 +1,9 @@
-"""The Reply section of issue pages: what it shows (a page of the thread at a time), a
-signed-in reader's post/edit/delete, and the page where a reader turns answer emails off."""
+"""A signed-in reader's post/edit/delete on issue pages, and the page where a reader turns
+answer emails off (what the Reply section shows: saas.replies.page_holes)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from flask import abort, g, redirect, render_template, request
-from flask_login import current_user
-from sqlalchemy import select
 
 from saas.audience import reader_session
 from saas.audience.forms import ReaderActionForm
@@ -15,15 +11,12 @@ from saas.audience.models import Subscriber
 from saas.core.extensions import csrf, db, limiter
 from saas.core.urls import public_url
 from saas.publishing import issues as issue_service
-from saas.publishing.models import Issue, Membership, Publication
+from saas.publishing.models import Issue
 from saas.replies import notices as reply_notices
 from saas.replies import posting as reply_service
-from saas.replies import queries as reply_queries
 from saas.replies.blueprints import public_bp
-from saas.replies.models import MODE_PRIVATE, PENDING, PRIVATE, PUBLIC, Reply
+from saas.replies.models import PENDING, PRIVATE, PUBLIC, Reply
 from saas.replies.public_forms import EditReplyForm, ReplyForm
-from saas.replies.queries import Thread
-from saas.replies.threads import parse_cursor, thread_page
 
 _per_ip = limiter.limit("20 per minute; 200 per hour", methods=["POST"])
 _per_reader = limiter.limit(
@@ -35,77 +28,6 @@ POSTED = {
     PENDING: "Thanks! Your reply will appear once {author} approves it.",
     PRIVATE: "Sent. Only {author} sees your reply.",
 }
-
-
-@dataclass
-class ReplySection:
-    """Everything the Reply section of one issue page shows to this visitor."""
-
-    mode: str
-    count: int
-    threads: list[Thread]
-    reader: Subscriber | None = None
-    own: list[Reply] = field(default_factory=list)
-    editable: set[int] = field(default_factory=set)
-    blocked: bool = False
-    can_reply: bool = False
-    is_member: bool = False
-    notice: str | None = None
-    draft: str = ""
-    author: str = ""
-    # Cursors of the neighbouring pages of the thread (see saas.replies.threads).
-    earlier_before: int | None = None
-    later_start: int | None = None
-
-    @property
-    def private_only(self) -> bool:
-        """Whether new web replies go to the practitioner alone."""
-        return self.mode == MODE_PRIVATE
-
-
-def _is_member(publication: Publication) -> bool:
-    if not current_user.is_authenticated:
-        return False
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.publication_id == publication.id,
-                Membership.user_id == current_user.id,
-            )
-        )
-        is not None
-    )
-
-
-@public_bp.app_template_global("reply_section")
-def reply_section(publication: Publication, issue: Issue) -> ReplySection:
-    """The section's content; anonymous visitors get the same (cacheable) answer."""
-    page = thread_page(
-        issue, parse_cursor(request.args.get("start")), parse_cursor(request.args.get("before"))
-    )
-    section = ReplySection(
-        mode=publication.reply_mode,
-        count=reply_queries.public_count(publication, issue.id),
-        threads=page.threads,
-        author=publication.author_name or publication.name,
-        earlier_before=page.earlier_before,
-        later_start=page.later_start,
-    )
-    reader = reader_session.current_reader(publication)
-    if reader is not None:
-        section.reader = reader
-        section.own = reply_queries.readers_own(publication, issue, reader.id)
-        mine = [r for t in section.threads for r in (t.root, *t.children)] + section.own
-        section.editable = {
-            r.id for r in mine if r.subscriber_id == reader.id and reply_service.can_edit(r)
-        }
-        section.blocked = reply_service.is_blocked(publication, reader.id)
-        section.can_reply = reply_service.can_read(issue, reader)
-        section.notice = reader_session.pop_notice()
-        section.draft = reader_session.pop_draft()
-    elif request.cookies:
-        section.is_member = _is_member(publication)
-    return section
 
 
 def _issue_or_404(issue_slug: str) -> Issue:

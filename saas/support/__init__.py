@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     require_keys(app)
     hooks.connect()
     getting_started.connect()
+    public_views.init_page_holes()
     periodic.register(app, "support retention purge", purge_expired, periodic.DAILY)
 
 

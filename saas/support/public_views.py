@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, g, make_response, redirect, render_template, request
+from dataclasses import dataclass
 
+from flask import abort, g, make_response, redirect, render_template, request
+from sqlalchemy import select
+
+from saas.core.content_versions import PAGES, watch
 from saas.core.extensions import csrf, limiter
 from saas.core.urls import public_url
+from saas.publishing import issues as issue_service
 from saas.support import form_settings as support_forms
 from saas.support import guard
 from saas.support.blueprints import public_bp
 from saas.support.intake import Submission, submit
-from saas.support.models import CHANNEL_EMBED, CHANNEL_PAGE
+from saas.support.models import CHANNEL_EMBED, CHANNEL_PAGE, SupportForm
 from saas.support.reader_form import form_class, wants_phone_but_none
 
 # Frameable by any site, like the subscribe embed (saas/audience/reader_views.py).
@@ -26,11 +31,45 @@ STALE = "This form was open for a long time. Please check your message and send 
 ATTACHMENTS = "This form does not accept attachments. Please describe things in your message."
 
 
+@dataclass(frozen=True)
+class SupportBox:
+    """What the "Need more support?" block shows."""
+
+    heading: str
+
+
+def _saved_column(name: str):
+    def column(issue):
+        return (
+            select(getattr(SupportForm, name))
+            .where(SupportForm.publication_id == issue.publication_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return column
+
+
 @public_bp.app_template_global("support_box")
-def support_box(publication):
-    """The support form's settings for the "Need more support?" block, None when switched off."""
+def support_box(publication, extras: dict | None = None) -> SupportBox | None:
+    """The "Need more support?" block, None when the form is switched off.
+
+    An issue page's one query brings the saved settings along (`extras`); without a saved
+    form the defaults apply (switched on, the default heading).
+    """
+    if extras is not None and "support_enabled" in extras:
+        if extras["support_enabled"] is None:
+            return SupportBox(support_forms.DEFAULT_HEADING)
+        return SupportBox(extras["support_heading"]) if extras["support_enabled"] else None
     definition = support_forms.get_form(publication)
-    return definition if definition.enabled else None
+    return SupportBox(definition.heading) if definition.enabled else None
+
+
+def init_page_holes() -> None:
+    """Read the support box's settings with the issue page, and keep pages fresh on changes."""
+    issue_service.issue_page_column("support_enabled", _saved_column("enabled"))
+    issue_service.issue_page_column("support_heading", _saved_column("heading"))
+    watch(SupportForm, [PAGES])
 
 
 def _rate_limited(limit):

@@ -350,3 +350,52 @@ def test_a_missing_page_is_not_covered_by_a_stale_copy():
     clock.now += 30
     page.failure = "404 NOT FOUND"  # unpublished since: readers must see that
     assert client.get(ISSUE).status_code == 404
+
+
+def _shared():
+    import fakeredis
+
+    from saas.core.shared_cache import SharedCache
+
+    server = fakeredis.FakeServer()
+    return lambda: SharedCache(lambda: fakeredis.FakeRedis(server=server), "test:")
+
+
+def test_a_worker_takes_the_copy_another_worker_stored():
+    shared = _shared()
+    wall = Clock()
+    first_page, second_page = Page(), Page()
+    first = Client(
+        PublicPageCache(first_page, {"PUBLIC_CACHE_SECONDS": 10}, shared=shared(), wall_clock=wall),
+        use_cookies=False,
+    )
+    second = Client(
+        PublicPageCache(
+            second_page, {"PUBLIC_CACHE_SECONDS": 10}, shared=shared(), wall_clock=wall
+        ),
+        use_cookies=False,
+    )
+    assert first.get(ISSUE).headers["X-Cache"] == "MISS"
+    wall.now += 4
+    taken = second.get(ISSUE)
+    assert taken.headers["X-Cache"] == "HIT" and taken.headers["Age"] == "4"
+    assert taken.data == b"page 1 for /p/steady/issues/first"
+    assert (first_page.calls, second_page.calls) == (1, 0)
+    # Past the TTL the shared copy is not taken: the second worker builds the page itself.
+    wall.now += 7
+    third = Client(
+        PublicPageCache(Page(), {"PUBLIC_CACHE_SECONDS": 10}, shared=shared(), wall_clock=wall),
+        use_cookies=False,
+    )
+    assert third.get(ISSUE).headers["X-Cache"] == "MISS"
+
+
+def test_a_hit_answers_a_matching_conditional_request_with_304():
+    client, page, _ = make(Page(headers=[("ETag", '"v1"'), ("Cache-Control", "public")]))
+    client.get(ISSUE)
+    again = client.get(ISSUE, headers={"If-None-Match": '"v1"'})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == '"v1"' and again.headers["X-Cache"] == "HIT"
+    assert "Content-Length" not in again.headers or again.headers["Content-Length"] == "0"
+    assert client.get(ISSUE, headers={"If-None-Match": '"v0"'}).status_code == 200
+    assert page.calls == 1

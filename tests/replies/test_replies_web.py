@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from saas.audience.models import Subscriber
+from saas.core import page_holes
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.page_cache import PublicPageCache
@@ -106,6 +107,7 @@ def test_reader_edits_within_fifteen_minutes_only(app, client, setup, mailbox, m
     assert "edited" in issue_page(client, pub, issue)
     later = utcnow() + timedelta(minutes=16)
     monkeypatch.setattr(reply_service, "utcnow", lambda: later)
+    monkeypatch.setattr(page_holes, "clock", later.timestamp)  # the page's Edit link
     response = client.post(edit, data={"body": "Sneaky change", "csrf_token": csrf_token(client)})
     assert response.status_code == 422
     assert replies_of(app, pub)[0].body_text == "First draft"
