@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the tenancy hooks to the app."""
     from saas import models  # noqa: F401  (complete metadata for Alembic)
     from saas.core import content_versions, db_pool, shared_cache
-    from saas.core.extensions import csrf, db, limiter, login_manager, migrate
+    from saas.core.extensions import csrf, db, login_manager, migrate
     from saas.core.page_cache import PublicPageCache
     from saas.core.rate_limiting import init_limiter
     from saas.core.tenancy import install_session_hooks
