@@ -25,8 +25,11 @@ from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
 from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
+from saas.webhooks.models import BookingLink, BookingReceipt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "BookingLink",
+    "BookingReceipt",
     "ConnectedAccount",
     "Delivery",
     "Image",
@@ -55,5 +58,7 @@ __all__ = [
     "Tag",
     "TenantScoped",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

@@ -292,3 +292,29 @@ def send_reply_answer_notice(publication_id: int, reply_id: int) -> bool:
             return send_answer_notice(publication, reply_id)
 
     return _run(go)
+
+
+def deliver_webhook(delivery_id: int) -> str | None:
+    """Make one try of a webhook delivery if it is due (the row says where, what and how)."""
+
+    def go() -> str | None:
+        from saas.webhooks.attempts import attempt
+
+        return attempt(delivery_id)
+
+    return _run(go)
+
+
+def retry_webhook_deliveries() -> int:
+    """Queue due webhook deliveries whose scheduled try was lost; runs every ten minutes."""
+
+    def go() -> int:
+        from saas.webhooks.attempts import retry_due
+        from saas.webhooks.cli import schedule_next_sweep
+
+        try:
+            return retry_due()
+        finally:
+            schedule_next_sweep()  # a failed run must not end the chain
+
+    return _run(go)
