@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import dns.flags
@@ -18,6 +19,7 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
@@ -171,6 +173,29 @@ def endpoint_with_delivery(app: Flask, publication, url: str = "https://hooks.ex
         return endpoint.id, delivery.id
 
 
+def add_endpoint(app: Flask, publication, url: str, events: list[str]) -> WebhookEndpoint:
+    """Add an endpoint through the service (its address checked as the form's would be)."""
+    from saas.publishing.models import Publication
+    from saas.webhooks import endpoints
+
+    with app.app_context(), bound_to(publication.id):
+        row = db.session.get(Publication, publication.id)
+        endpoint = endpoints.create_endpoint(row, url, events)
+        db.session.refresh(endpoint)
+        db.session.expunge(endpoint)
+        return endpoint
+
+
+def sent_events(app: Flask, server: Receiver) -> list[dict]:
+    """The JSON bodies the receiver got, in order (queued jobs run first)."""
+    import json
+
+    from tests.conftest import drain_jobs
+
+    drain_jobs(app)
+    return [json.loads(r.body) for r in server.received if r.method == "POST"]
+
+
 def deliveries_of(app: Flask, publication) -> list[WebhookDelivery]:
     """Every delivery of the publication, oldest first, detached."""
     with app.app_context(), bound_to(publication.id):
@@ -178,3 +203,27 @@ def deliveries_of(app: Flask, publication) -> list[WebhookDelivery]:
         for row in rows:
             db.session.expunge(row)
         return rows
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    """A receiving server on loopback that answers 200 until told otherwise."""
+    server = Receiver()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def loopback_allowed(app, monkeypatch) -> None:
+    """Let outbound requests reach 127.0.0.1, where the tests' receivers listen."""
+    monkeypatch.setitem(app.config, "OUTBOUND_ALLOW_LOOPBACK", True)
+
+
+@pytest.fixture()
+def address_dns(app, monkeypatch) -> Iterator[AddressDnsStandIn]:
+    """A loopback DNS server the app resolves host names with (short timeout)."""
+    server = AddressDnsStandIn().start()
+    monkeypatch.setitem(app.config, "DNS_RESOLVER", server.address)
+    monkeypatch.setitem(app.config, "DNS_TIMEOUT", 0.5)
+    yield server
+    server.stop()
