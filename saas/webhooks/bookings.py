@@ -44,21 +44,23 @@ class Received:
     request_id: int | None = None
 
 
-def _link(token: str) -> BookingLink | None:
+def _owner_of(token: str) -> int | None:
+    """The publication whose booking link has this inbound token (tokens are unique)."""
     with cross_tenant():
-        link = db.session.scalar(select(BookingLink).where(BookingLink.inbound_token == token))
-        db.session.commit()
-    return link
+        return db.session.scalar(
+            select(BookingLink.publication_id).where(BookingLink.inbound_token == token)
+        )
 
 
 def receive(token: str, headers, body: bytes) -> Received:
     """Check and apply one provider delivery; Rejected (4xx) when it is not acceptable."""
-    link = _link(token) if token else None
-    if link is None:
+    publication_id = _owner_of(token) if token else None
+    if publication_id is None:
         raise Rejected(404, "unknown booking webhook address")
     if len(body) > MAX_BODY:
         raise Rejected(413, "too large")
-    with bound_to(link.publication_id):
+    with bound_to(publication_id):
+        link = db.session.scalar(select(BookingLink).where(BookingLink.inbound_token == token))
         if not booking_inbound.genuine(link.provider, link.signing_secret, headers, body):
             raise Rejected(401, "signature missing, wrong or stale")
         try:
@@ -68,8 +70,7 @@ def receive(token: str, headers, body: bytes) -> Received:
             raise Rejected(400, "not a booking event this address understands") from None
         if found is None:
             return Received("ignored")
-        publication = db.session.get(Publication, link.publication_id)
-        return _apply(publication, link, found)
+        return _apply(db.session.get(Publication, publication_id), link, found)
 
 
 def _apply(publication: Publication, link: BookingLink, booking: Booking) -> Received:

@@ -177,6 +177,7 @@ def test_a_delivery_page_shows_what_was_sent_and_redelivers_it(
 
     again = post_form(client, f"{BASE}/deliveries/{delivery.id}/redeliver", {}, token_from=BASE)
     assert again.status_code == 303
+    drain_jobs(app)
     first, second = deliveries_of(app, practice)
     assert again.headers["Location"].endswith(f"{BASE}/deliveries/{second.id}")
     assert second.event_id == first.event_id and second.body == first.body and second.manual
