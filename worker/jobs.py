@@ -305,16 +305,15 @@ def deliver_webhook(delivery_id: int) -> str | None:
     return _run(go)
 
 
-def retry_webhook_deliveries() -> int:
-    """Queue due webhook deliveries whose scheduled try was lost; runs every ten minutes."""
+def webhook_upkeep() -> tuple[int, int]:
+    """Queue webhook deliveries whose scheduled try was lost, trim the logs; every 10 minutes."""
 
-    def go() -> int:
-        from saas.webhooks.attempts import retry_due
-        from saas.webhooks.cli import schedule_next_sweep
+    def go() -> tuple[int, int]:
+        from saas.webhooks.cli import run_upkeep, schedule_next_upkeep
 
         try:
-            return retry_due()
+            return run_upkeep()
         finally:
-            schedule_next_sweep()  # a failed run must not end the chain
+            schedule_next_upkeep()  # a failed run must not end the chain
 
     return _run(go)

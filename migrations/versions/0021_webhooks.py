@@ -59,6 +59,7 @@ def upgrade():
         sa.Column("endpoint_id", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.String(length=40), nullable=False),
         sa.Column("event_type", sa.String(length=60), nullable=False),
+        sa.Column("subject", sa.String(length=60), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
@@ -128,6 +129,8 @@ def upgrade():
             "ix_webhook_deliveries_endpoint_created", ["endpoint_id", "created_at"]
         )
         batch_op.create_index("ix_webhook_deliveries_status_due", ["status", "next_attempt_at"])
+        batch_op.create_index("ix_webhook_deliveries_subject", ["subject"])
+        batch_op.create_index("ix_webhook_deliveries_created", ["created_at"])
 
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:

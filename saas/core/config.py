@@ -267,6 +267,8 @@ def load_config() -> dict[str, Any]:
             os.environ.get("WEBHOOK_RETRY_SCHEDULE", "60,300,1200,3600,7200,14400,28800,36000"),
         ),
         "WEBHOOK_DISABLE_HOURS": float(os.environ.get("WEBHOOK_DISABLE_HOURS", "24")),
+        # Days a finished webhook delivery stays in its endpoint's log.
+        "WEBHOOK_LOG_DAYS": float(os.environ.get("WEBHOOK_LOG_DAYS", "30")),
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT") or ("smtp" if smtp_url else "outbox"),
         "SMTP_URL": smtp_url,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),

@@ -192,6 +192,11 @@ def erase(publication: Publication, requests: list[SupportRequest]) -> int:
 
 def delete_requests(ids: list[int]) -> None:
     """Delete requests and their timelines by id (the caller commits)."""
+    publication_ids = db.session.scalars(
+        select(SupportRequest.publication_id).where(SupportRequest.id.in_(ids)).distinct()
+    ).all()
+    for publication_id in publication_ids:
+        signals.requests_erasing.send(publication_id, ids=list(ids))
     db.session.execute(
         delete(SupportEvent)
         .where(SupportEvent.request_id.in_(ids))

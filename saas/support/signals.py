@@ -1,8 +1,8 @@
 """What support tells higher features, and what it lets them add (blinker signals).
 
 Apart from saas.support.hooks (support's receivers of audience's hooks) because the pipeline
-sends these and hooks already uses the pipeline. Outbound webhooks hear of new requests and
-stage moves, and offer the publication's booking link for an answer.
+sends these and hooks already uses the pipeline. Outbound webhooks hear of new requests,
+stage moves and erasures, and offer the publication's booking link for an answer.
 """
 
 from __future__ import annotations
@@ -20,6 +20,11 @@ receivers may commit their own rows, and never log what the reader wrote."""
 stage_changed = _signals.signal("support-request-stage-changed")
 """Sent with the publication as sender, `request=` and `previous=` (the stage it left) once
 the move is committed; receivers may commit their own rows."""
+
+requests_erasing = _signals.signal("support-requests-erasing")
+"""Sent with the publication id as sender and `ids=` as requests are erased (the reader's
+erasure, or the practitioner's), inside that transaction: receivers delete what they hold
+about them and never commit."""
 
 answer_additions = _signals.signal("support-answer-additions")
 """Sent with the publication as sender and `request=` when the answer form is shown and sent;

@@ -5,7 +5,8 @@ recording an event as one delivery per listening endpoint), payloads (each event
 support requests in confidential mode carry ids and stages only), signing (the
 Tend-Signature header), attempts (one RQ job per try through saas.core.outbound_http, retries
 on WEBHOOK_RETRY_SCHEDULE, switching a failing endpoint off), notices (telling its owners),
-endpoints (managing them), hooks (receivers of the lower features' signals). Routes: the
+endpoints (managing them), hooks (receivers of the lower features' signals), erasure
+(deliveries about an erased reader or request, and logs past WEBHOOK_LOG_DAYS, deleted). Routes: the
 endpoints, their secrets, tests and delivery logs under the dashboard's Integrations.
 
 Booking: models (BookingLink, BookingReceipt), booking_links (the publication's booking page,
@@ -34,14 +35,16 @@ def init_app(app: Flask) -> None:
     )
     from saas.webhooks.attempts import retry_due
     from saas.webhooks.blueprints import booking_bp
+    from saas.webhooks.erasure import purge_old_deliveries
 
     app.register_blueprint(booking_bp)
     hooks.connect()
     periodic.register(app, "retrying webhook deliveries", retry_due)
+    periodic.register(app, "webhook log purge", purge_old_deliveries, periodic.DAILY)
 
 
 def init_cli(app: Flask) -> None:
-    """`flask webhook-retries`."""
+    """`flask webhook-upkeep`."""
     from saas.webhooks import cli
 
     cli.init_app(app)

@@ -100,21 +100,22 @@ def attempt(delivery_id: int) -> str | None:
         if not endpoint.enabled and not delivery.manual:
             outcome = Outcome(False, None, "", "Not sent: the endpoint is switched off.", 0)
             return _record(endpoint, delivery, outcome, final=True)
-        return _record(endpoint, delivery, _post(endpoint, delivery))
+        url, body = endpoint.url, delivery.body.encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "Tend-Event": delivery.event_type,
+            "Tend-Event-Id": delivery.event_id,
+            "Tend-Delivery": str(delivery.id),
+            signing.SIGNATURE_HEADER: signing.signature_header(endpoint.secret, body),
+        }
+        db.session.commit()  # no transaction stays open while the receiver answers
+        return _record(endpoint, delivery, _post(url, body, headers))
 
 
-def _post(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> Outcome:
-    body = delivery.body.encode("utf-8")
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "Tend-Event": delivery.event_type,
-        "Tend-Event-Id": delivery.event_id,
-        "Tend-Delivery": str(delivery.id),
-        signing.SIGNATURE_HEADER: signing.signature_header(endpoint.secret, body),
-    }
+def _post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
     try:
-        answer = outbound_http.post(endpoint.url, body, headers)
+        answer = outbound_http.post(url, body, headers)
     except outbound_http.OutboundError as exc:
         return Outcome(False, None, "", str(exc), 0)
     excerpt = answer.body[:EXCERPT_CHARS].decode("utf-8", "replace")

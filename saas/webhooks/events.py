@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -34,6 +34,14 @@ EVENT_TYPES = {
 }
 # Only ever sent by the "Send test" button, to any endpoint.
 TEST_EVENT = "endpoint.test"
+
+
+class Event(NamedTuple):
+    """What every delivery of one event shares, apart from its body."""
+
+    id: str
+    type: str
+    subject: str
 
 
 def new_event_id() -> str:
@@ -69,30 +77,36 @@ def listening(publication: Publication, event_type: str) -> list[WebhookEndpoint
     return [endpoint for endpoint in endpoints if event_type in (endpoint.events or [])]
 
 
-def record(publication: Publication, event_type: str, data: dict[str, Any]) -> list[int]:
-    """Store one delivery per listening endpoint, commit, queue their first tries."""
+def record(
+    publication: Publication, event_type: str, data: dict[str, Any], subject: str
+) -> list[int]:
+    """Store one delivery per listening endpoint, commit, queue their first tries.
+
+    `subject` names what the event is about ("subscriber:12"), so erasing it forgets it.
+    """
     with bound_to(publication.id):
         endpoints = listening(publication, event_type)
         if not endpoints:
             return []
-        body = envelope(publication, new_event_id(), event_type, data)
-        return _store(publication, endpoints, event_type, body)
+        event = Event(new_event_id(), event_type, subject)
+        body = envelope(publication, event.id, event.type, data)
+        return _store(publication, endpoints, event, body)
 
 
 def _store(
     publication: Publication,
     endpoints: list[WebhookEndpoint],
-    event_type: str,
+    event: Event,
     body: str,
     manual: bool = False,
 ) -> list[int]:
-    event_id = json.loads(body)["id"]
     rows = [
         WebhookDelivery(
             publication_id=publication.id,
             endpoint_id=endpoint.id,
-            event_id=event_id,
-            event_type=event_type,
+            event_id=event.id,
+            event_type=event.type,
+            subject=event.subject,
             body=body,
             status=PENDING,
             manual=manual,
@@ -110,11 +124,13 @@ def _store(
 def send_test(publication: Publication, endpoint: WebhookEndpoint) -> int:
     """Queue a test event to one endpoint (enabled or not); returns the delivery's id."""
     data = {"message": "A test event from Tend: your endpoint is reachable."}
-    body = envelope(publication, new_event_id(), TEST_EVENT, data)
-    return _store(publication, [endpoint], TEST_EVENT, body, manual=True)[0]
+    event = Event(new_event_id(), TEST_EVENT, "")
+    body = envelope(publication, event.id, event.type, data)
+    return _store(publication, [endpoint], event, body, manual=True)[0]
 
 
 def redeliver(publication: Publication, delivery: WebhookDelivery) -> int:
     """Send a delivery's body again as a new delivery (same event id); returns its id."""
     endpoint = db.session.get(WebhookEndpoint, delivery.endpoint_id)
-    return _store(publication, [endpoint], delivery.event_type, delivery.body, manual=True)[0]
+    event = Event(delivery.event_id, delivery.event_type, delivery.subject)
+    return _store(publication, [endpoint], event, delivery.body, manual=True)[0]

@@ -2,7 +2,9 @@
 
 Signing secrets are encrypted at rest (saas.core.crypto), and so is what a delivery carried
 and what the receiver answered: an event about a support request outside confidential mode
-holds a reader's words. Statuses, times and response codes stay in clear for the log.
+holds a reader's words. Statuses, times and response codes stay in clear for the log, and so
+does what each delivery is about (a kind and an id), so that erasing a reader or a request
+deletes the deliveries about them.
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ class WebhookDelivery(TenantScoped, db.Model):
     __table_args__ = (
         Index("ix_webhook_deliveries_endpoint_created", "endpoint_id", "created_at"),
         Index("ix_webhook_deliveries_status_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_subject", "subject"),
+        Index("ix_webhook_deliveries_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -71,6 +75,8 @@ class WebhookDelivery(TenantScoped, db.Model):
     # The event's id (`evt_...`): a redelivery carries the same one, so receivers dedupe.
     event_id: Mapped[str] = mapped_column(String(40), nullable=False)
     event_type: Mapped[str] = mapped_column(String(60), nullable=False)
+    # What the event is about, as "<kind>:<id>" ("subscriber:12"): erasing that forgets it.
+    subject: Mapped[str] = mapped_column(String(60), nullable=False, default="")
     body: Mapped[str] = mapped_column(EncryptedText, nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
