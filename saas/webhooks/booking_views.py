@@ -51,7 +51,7 @@ def _back():
     return redirect(url_for("dashboard.webhooks.booking_settings"), 303)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/booking", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/booking", methods=["GET", "POST"])
 def booking_settings():
     require_owner()
     link = booking_links.get_link(g.publication)
@@ -75,13 +75,13 @@ def _link_or_404():
     return link
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/booking/secret", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/booking/secret", methods=["POST"])
 def reveal_booking_secret():
     link = _link_or_404()
     return _page(BookingLinkForm(obj=link, formdata=None), secret=link.signing_secret)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/booking/secret/new", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/booking/secret/new", methods=["POST"])
 def new_booking_secret():
     link = _link_or_404()
     booking_links.new_signing_secret(g.publication, link)
@@ -89,7 +89,7 @@ def new_booking_secret():
     return _page(BookingLinkForm(obj=link, formdata=None), secret=link.signing_secret)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/booking/remove", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/booking/remove", methods=["POST"])
 def remove_booking_link():
     link = _link_or_404()
     booking_links.remove_link(g.publication, link)

@@ -27,7 +27,7 @@ def _readable(body: str) -> str:
         return body
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/deliveries/<int:delivery_id>")
+@dashboard_bp.route("/<pub_slug>/integrations/deliveries/<int:delivery_id>")
 def delivery(delivery_id: int):
     found = _delivery_or_404(delivery_id)
     return render_template(
@@ -39,7 +39,9 @@ def delivery(delivery_id: int):
     )
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
+@dashboard_bp.route(
+    "/<pub_slug>/integrations/deliveries/<int:delivery_id>/redeliver", methods=["POST"]
+)
 def redeliver(delivery_id: int):
     found = _delivery_or_404(delivery_id)
     new_id = events.redeliver(g.publication, found)

@@ -20,12 +20,12 @@ def _endpoint_or_404(endpoint_id: int):
 
 def _to(endpoint_id: int | None = None):
     if endpoint_id is None:
-        return redirect(url_for("dashboard.webhooks.webhooks"), 303)
+        return redirect(url_for("dashboard.webhooks.integrations"), 303)
     return redirect(url_for("dashboard.webhooks.endpoint", endpoint_id=endpoint_id), 303)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks")
-def webhooks():
+@dashboard_bp.route("/<pub_slug>/integrations")
+def integrations():
     require_owner()
     return render_template(
         "webhooks/endpoints.html",
@@ -47,7 +47,7 @@ def _save(form: EndpointForm, save) -> bool:
     return True
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/new", methods=["GET", "POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/webhooks/new", methods=["GET", "POST"])
 def new_endpoint():
     require_owner()
     form = EndpointForm()
@@ -66,7 +66,9 @@ def new_endpoint():
     )
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"])
+@dashboard_bp.route(
+    "/<pub_slug>/integrations/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"]
+)
 def edit_endpoint(endpoint_id: int):
     endpoint = _endpoint_or_404(endpoint_id)
     form = EndpointForm(obj=endpoint)
@@ -82,7 +84,7 @@ def edit_endpoint(endpoint_id: int):
     )
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>")
+@dashboard_bp.route("/<pub_slug>/integrations/webhooks/<int:endpoint_id>")
 def endpoint(endpoint_id: int, secret: str | None = None):
     found = _endpoint_or_404(endpoint_id)
     response = make_response(
@@ -100,13 +102,15 @@ def endpoint(endpoint_id: int, secret: str | None = None):
     return response
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>/secret", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/webhooks/<int:endpoint_id>/secret", methods=["POST"])
 def reveal_secret(endpoint_id: int):
     found = _endpoint_or_404(endpoint_id)
     return endpoint(endpoint_id, secret=found.secret)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>/secret/new", methods=["POST"])
+@dashboard_bp.route(
+    "/<pub_slug>/integrations/webhooks/<int:endpoint_id>/secret/new", methods=["POST"]
+)
 def new_secret(endpoint_id: int):
     found = _endpoint_or_404(endpoint_id)
     endpoints.new_secret(g.publication, found)
@@ -114,7 +118,7 @@ def new_secret(endpoint_id: int):
     return endpoint(endpoint_id, secret=found.secret)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>/test", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/webhooks/<int:endpoint_id>/test", methods=["POST"])
 def send_test(endpoint_id: int):
     found = _endpoint_or_404(endpoint_id)
     events.send_test(g.publication, found)
@@ -122,7 +126,7 @@ def send_test(endpoint_id: int):
     return _to(found.id)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>/switch", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/webhooks/<int:endpoint_id>/switch", methods=["POST"])
 def switch_endpoint(endpoint_id: int):
     found = _endpoint_or_404(endpoint_id)
     enabled = request.form.get("enabled") == "on"
@@ -131,7 +135,7 @@ def switch_endpoint(endpoint_id: int):
     return _to(found.id)
 
 
-@dashboard_bp.route("/<pub_slug>/webhooks/<int:endpoint_id>/delete", methods=["POST"])
+@dashboard_bp.route("/<pub_slug>/integrations/webhooks/<int:endpoint_id>/delete", methods=["POST"])
 def delete_endpoint(endpoint_id: int):
     found = _endpoint_or_404(endpoint_id)
     endpoints.delete_endpoint(g.publication, found)

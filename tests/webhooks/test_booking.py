@@ -26,7 +26,7 @@ from tests.conftest import drain_jobs, login, post_form
 from tests.support_helpers import send_support
 from tests.webhook_helpers import add_endpoint, sent_events
 
-SETTINGS = "/dashboard/practice/webhooks/booking"
+SETTINGS = "/dashboard/practice/integrations/booking"
 
 
 @pytest.fixture()

@@ -121,7 +121,7 @@ def test_the_last_failed_try_fails_the_delivery_and_a_day_of_failure_switches_it
     assert notice["Subject"] == "A webhook of Calm Letters was switched off"
     text = notice.get_body(preferencelist=("plain",)).get_content()
     assert receiver.url() in text
-    assert f"/dashboard/{pub.slug}/webhooks/{endpoint.id}" in text
+    assert f"/dashboard/{pub.slug}/integrations/webhooks/{endpoint.id}" in text
 
     # Switched off: later events are not even queued for it.
     factories.issue(pub, publish=True)

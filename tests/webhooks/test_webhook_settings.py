@@ -33,7 +33,9 @@ def practice(app, factories, client):
     return pub
 
 
-BASE = "/dashboard/practice/webhooks"
+LIST = "/dashboard/practice/integrations"
+BASE = LIST + "/webhooks"
+DELIVERIES = LIST + "/deliveries"
 
 
 def _endpoints(app, pub) -> list[WebhookEndpoint]:
@@ -53,7 +55,7 @@ def _add(client, url: str, events: list[str], description: str = ""):
 def test_an_owner_adds_an_endpoint_reveals_its_secret_and_sends_a_test(
     app, client, practice, receiver, loopback_allowed
 ):
-    page = client.get(BASE).get_data(as_text=True)
+    page = client.get(LIST).get_data(as_text=True)
     assert "No endpoints yet" in page and "Tend-Signature" in page
     form = client.get(BASE + "/new").get_data(as_text=True)
     assert form.count('type="checkbox" name="events"') == 8 and form.count("checked") == 8
@@ -70,10 +72,10 @@ def test_an_owner_adds_an_endpoint_reveals_its_secret_and_sends_a_test(
     shown = client.get(f"{BASE}/{endpoint.id}")
     assert shown.headers["Cache-Control"] == "no-store"
     assert endpoint.secret not in shown.get_data(as_text=True)
-    revealed = post_form(client, f"{BASE}/{endpoint.id}/secret", {}, token_from=BASE)
+    revealed = post_form(client, f"{BASE}/{endpoint.id}/secret", {}, token_from=LIST)
     assert f'<code class="secret">{endpoint.secret}</code>' in revealed.get_data(as_text=True)
 
-    tested = post_form(client, f"{BASE}/{endpoint.id}/test", {}, token_from=BASE)
+    tested = post_form(client, f"{BASE}/{endpoint.id}/test", {}, token_from=LIST)
     assert tested.status_code == 303
     (event,) = sent_events(app, receiver)
     assert event["type"] == "endpoint.test"
@@ -86,11 +88,11 @@ def test_an_owner_adds_an_endpoint_reveals_its_secret_and_sends_a_test(
 def test_a_new_secret_replaces_the_old_one(app, client, practice, receiver, loopback_allowed):
     _add(client, receiver.url(), ["issue.published"])
     (before,) = _endpoints(app, practice)
-    page = post_form(client, f"{BASE}/{before.id}/secret/new", {}, token_from=BASE)
+    page = post_form(client, f"{BASE}/{before.id}/secret/new", {}, token_from=LIST)
     (after,) = _endpoints(app, practice)
     assert after.secret != before.secret and after.secret.startswith("whsec_")
     assert after.secret in page.get_data(as_text=True)
-    post_form(client, f"{BASE}/{after.id}/test", {}, token_from=BASE)
+    post_form(client, f"{BASE}/{after.id}/test", {}, token_from=LIST)
     sent_events(app, receiver)
     request = receiver.received[0]
     assert signing.verify(after.secret, request.headers["Tend-Signature"], request.body)
@@ -156,7 +158,7 @@ def test_edit_switch_off_and_on_and_delete(app, client, practice, receiver, loop
     post_form(client, page + "/test", {}, token_from=page)
     drain_jobs(app)
     deleted = post_form(client, page + "/delete", {}, token_from=page)
-    assert deleted.status_code == 303 and deleted.headers["Location"].endswith(BASE)
+    assert deleted.status_code == 303 and deleted.headers["Location"].endswith(LIST)
     assert _endpoints(app, practice) == []
     with app.app_context(), bound_to(practice.id):
         assert db.session.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
@@ -171,15 +173,15 @@ def test_a_delivery_page_shows_what_was_sent_and_redelivers_it(
     factories.issue(practice, title="On rest", publish=True)
     drain_jobs(app)
     (delivery,) = deliveries_of(app, practice)
-    page = client.get(f"{BASE}/deliveries/{delivery.id}").get_data(as_text=True)
+    page = client.get(f"{DELIVERIES}/{delivery.id}").get_data(as_text=True)
     assert "HTTP 500" in page and "&lt;h1&gt;oops&lt;/h1&gt;" in page
     assert "&#34;title&#34;: &#34;On rest&#34;" in page or '"title": "On rest"' in page
 
-    again = post_form(client, f"{BASE}/deliveries/{delivery.id}/redeliver", {}, token_from=BASE)
+    again = post_form(client, f"{DELIVERIES}/{delivery.id}/redeliver", {}, token_from=LIST)
     assert again.status_code == 303
     drain_jobs(app)
     first, second = deliveries_of(app, practice)
-    assert again.headers["Location"].endswith(f"{BASE}/deliveries/{second.id}")
+    assert again.headers["Location"].endswith(f"{DELIVERIES}/{second.id}")
     assert second.event_id == first.event_id and second.body == first.body and second.manual
     assert second.status == "delivered"
     bodies = [json.loads(r.body)["id"] for r in receiver.received]
@@ -189,8 +191,8 @@ def test_a_delivery_page_shows_what_was_sent_and_redelivers_it(
 def test_editors_cannot_see_or_change_webhooks(app, practice, receiver, loopback_allowed):
     editor = app.test_client()
     login(editor, "eli@example.com")
-    assert editor.get(BASE).status_code == 403
-    assert editor.get(BASE + "/booking").status_code == 403
+    assert editor.get(LIST).status_code == 403
+    assert editor.get(LIST + "/booking").status_code == 403
     token = csrf_token(editor, "/dashboard/practice/issues")
     response = editor.post(
         BASE + "/new",
@@ -212,4 +214,4 @@ def test_forms_without_a_csrf_token_change_nothing(
 
 def test_the_dashboard_links_to_integrations_for_owners(app, client, practice):
     page = client.get("/dashboard/practice/issues").get_data(as_text=True)
-    assert f'href="{BASE}"' in page and ">Integrations<" in page
+    assert f'href="{LIST}"' in page and ">Integrations<" in page
