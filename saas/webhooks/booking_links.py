@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from saas.core import outbound_http
 from saas.core.extensions import db
@@ -65,7 +66,11 @@ def save_link(publication: Publication, provider: str, url: str) -> BookingLink:
         db.session.add(link)
     link.provider = provider
     link.url = url.strip()
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another owner set the first link at the same moment
+        db.session.rollback()
+        raise InvalidLink("The link was just set elsewhere: reload and try again.") from None
     return link
 
 
