@@ -27,4 +27,4 @@ RUN mkdir -p /app/instance && chown tend:tend /app/instance
 USER tend
 EXPOSE 8000
 
-CMD ["sh", "-c", "flask --app saas db upgrade && flask --app saas grant-app-role tend_app && flask --app saas grant-backup-role tend_backup --if-exists && flask --app saas purge-support && flask --app saas reply-digest && exec gunicorn --bind 0.0.0.0:8000 --access-logfile - saas.wsgi:app"]
+CMD ["sh", "-c", "flask --app saas db upgrade && flask --app saas grant-app-role tend_app && flask --app saas grant-backup-role tend_backup --if-exists && flask --app saas purge-support && flask --app saas reply-digest && flask --app saas recheck-domains --no-run && exec gunicorn --bind 0.0.0.0:8000 --access-logfile - saas.wsgi:app"]

@@ -38,6 +38,8 @@ bench: $(STAMP)
 	$(PY) bench/import.py
 	$(PY) bench/inbound.py
 	$(PY) bench/images.py
+	$(PY) bench/dashboard.py
+	$(PY) bench/export.py
 	$(PY) bench/webhooks.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)

@@ -20,6 +20,7 @@ FEATURES = (
     "delivery",
     "replies",
     "support",
+    "api",
     "webhooks",
     "ops",
     "site",
@@ -60,21 +61,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     """Bind the extension instances and the tenancy hooks to the app."""
     from saas import models  # noqa: F401  (complete metadata for Alembic)
-    from saas.core.extensions import csrf, db, limiter, login_manager, migrate
+    from saas.core.extensions import csrf, db, login_manager, migrate
     from saas.core.page_cache import PublicPageCache
+    from saas.core.rate_limiting import init_limiter
     from saas.core.tenancy import install_session_hooks
     from saas.publishing.custom_domain_routing import CustomDomainMiddleware
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    # A limiter on Redis lets requests through (logging the error) while Redis is away,
-    # rather than failing every sign-in and form with a 500.
-    app.config.setdefault(
-        "RATELIMIT_SWALLOW_ERRORS",
-        not str(app.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"),
-    )
-    limiter.init_app(app)
+    # A limiter on Redis counts in memory while Redis is away (saas.core.rate_limiting).
+    init_limiter(app)
     login_manager.init_app(app)
     # Sessions end on the server (User.get_id, accounts.loader), not on a changed User-Agent.
     login_manager.session_protection = None

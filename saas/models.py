@@ -1,9 +1,11 @@
 """All models, imported here so Alembic and the app see one complete metadata."""
 
 from saas.accounts.models import User
+from saas.api.models import ApiKey
 from saas.audience.models import (
     ReaderSignIn,
     Subscriber,
+    SubscriberCount,
     SubscriberEvent,
     SubscriberImport,
     SubscriberTag,
@@ -19,7 +21,7 @@ from saas.billing.models import (
 )
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
-from saas.delivery.models import Delivery, Send
+from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
@@ -28,10 +30,12 @@ from saas.support.models import SupportEvent, SupportForm, SupportRequest
 from saas.webhooks.models import BookingLink, BookingReceipt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ApiKey",
     "BookingLink",
     "BookingReceipt",
     "ConnectedAccount",
     "Delivery",
+    "DkimKey",
     "Image",
     "Invitation",
     "Issue",
@@ -46,8 +50,10 @@ __all__ = [
     "Reply",
     "ReplyStanding",
     "Send",
+    "SendingDomain",
     "StripeEvent",
     "Subscriber",
+    "SubscriberCount",
     "SubscriberHold",
     "SubscriberEvent",
     "SubscriberImport",

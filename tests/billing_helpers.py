@@ -66,6 +66,17 @@ class Billing:
         }
         return self.stripe.put(price)["id"]
 
+    def subscribe(self, client, plan: str = "pro", interval: str = "month") -> str:
+        """The signed-in practitioner checks out `plan` and pays; returns the subscription id."""
+        from tests.conftest import post_form
+
+        response = post_form(
+            client, "/billing/checkout", {"plan": plan, "interval": interval}, "/billing/"
+        )
+        session_id = response.headers["Location"].rsplit("/", 1)[1]
+        self.deliver(client, self.stripe.complete_checkout(session_id))
+        return self.stripe.get(session_id)["subscription"]
+
     def deliver(self, client, events: list[dict], secret: str | None = None, timestamp=None):
         """POST each event as Stripe would; drain the queues; return the responses."""
         responses = []

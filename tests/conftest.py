@@ -1,4 +1,5 @@
-"""Shared fixtures: a migrated database, a real SMTP sink, job draining, signed-in clients.
+"""Shared fixtures: a migrated database, a real SMTP sink, job draining, signed-in clients,
+the app served on loopback (`live_server`, for browsers and curl).
 
 The suite runs on the embedded default (SQLite file, RQ on in-process fake Redis) unless
 DATABASE_URL / REDIS_URL point at real servers, which is how CI's second pass runs it.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,11 +24,12 @@ os.environ.setdefault("TEND_INSTANCE_DIR", _instance)
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from saas import create_app  # noqa: E402
 from saas.core.extensions import db, limiter  # noqa: E402
 from tests.factories import Factories  # noqa: E402
-from tests.smtp_sink import SmtpSink  # noqa: E402
+from tests.smtp_sink import SmtpSink, free_port  # noqa: E402
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 USING_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
@@ -122,6 +126,18 @@ def clean_state(request, smtp_sink: SmtpSink) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(scope="session")
+def live_server(app: Flask) -> Iterator[str]:
+    """Serve the session app on 127.0.0.1 at a free port; yield its base URL."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -142,7 +158,14 @@ def drain_jobs(app: Flask) -> None:
             return  # jobs already ran synchronously when enqueued
         from rq import SimpleWorker
 
-        SimpleWorker(list(QUEUE_NAMES), connection=get_connection()).work(burst=True)
+        # A burst worker installs its own SIGINT/SIGTERM handlers; put pytest's back after it,
+        # so a stray signal later cannot surface as RQ's StopRequested inside another test.
+        saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            SimpleWorker(list(QUEUE_NAMES), connection=get_connection()).work(burst=True)
+        finally:
+            for number, handler in saved.items():
+                signal.signal(number, handler)
 
 
 @pytest.fixture()

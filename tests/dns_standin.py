@@ -1,7 +1,10 @@
 """A real DNS server on loopback (UDP, dnspython's message API) answering with records a test sets.
 
-Names the test has not set get NXDOMAIN; a set name asked for another type gets an empty
-NOERROR answer; `silent = True` makes the server swallow queries, as a dead nameserver does.
+TXT, CNAME and A records; a TXT value longer than 255 bytes goes out as several strings of
+one record, as DNS providers publish DKIM keys. A CNAME answers every type, followed by the
+target's records when the server holds them. Names the test has not set get NXDOMAIN; a set
+name asked for another type gets an empty NOERROR answer; `silent = True` makes the server
+swallow queries, as a dead nameserver does.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import threading
 import dns.exception
 import dns.flags
 import dns.message
+import dns.name
 import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
@@ -27,6 +31,8 @@ class DnsStandIn:
 
     def __init__(self) -> None:
         self.txt: dict[str, list[str]] = {}
+        self.cname: dict[str, str] = {}
+        self.a: dict[str, list[str]] = {}
         self.silent = False
         self.queries: list[str] = []
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -45,6 +51,19 @@ class DnsStandIn:
         """Publish TXT record(s) at `name`, replacing what was there."""
         self.txt[_key(name)] = list(values)
 
+    def set_cname(self, name: str, target: str) -> None:
+        """Point `name` at `target` with a CNAME record."""
+        self.cname[_key(name)] = _key(target)
+
+    def set_a(self, name: str, *addresses: str) -> None:
+        """Publish IPv4 address records at `name`."""
+        self.a[_key(name)] = list(addresses)
+
+    def remove(self, name: str) -> None:
+        """Delete every record at `name`."""
+        for records in (self.txt, self.cname, self.a):
+            records.pop(_key(name), None)
+
     def start(self) -> DnsStandIn:
         """Begin answering queries in a background thread."""
         self._thread.start()
@@ -56,20 +75,41 @@ class DnsStandIn:
         self._thread.join(timeout=2)
         self._sock.close()
 
+    def _records(self, name: str, rdtype) -> dns.rrset.RRset | None:
+        owner = dns.name.from_text(name)
+        if rdtype == dns.rdatatype.TXT and name in self.txt:
+            values = [
+                " ".join(
+                    '"' + chunk.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                    for chunk in (v[i : i + 255] for i in range(0, max(len(v), 1), 255))
+                )
+                for v in self.txt[name]
+            ]
+            return dns.rrset.from_text_list(owner, 60, dns.rdataclass.IN, "TXT", values)
+        if rdtype == dns.rdatatype.A and name in self.a:
+            return dns.rrset.from_text_list(owner, 60, dns.rdataclass.IN, "A", self.a[name])
+        return None
+
     def _answer(self, query: dns.message.Message) -> dns.message.Message:
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
         for question in query.question:
             name = _key(question.name.to_text())
-            if name not in self.txt:
+            if name not in self.txt and name not in self.cname and name not in self.a:
                 response.set_rcode(dns.rcode.NXDOMAIN)
-            elif question.rdtype == dns.rdatatype.TXT:
-                quoted = [
-                    '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in self.txt[name]
-                ]
+            elif name in self.cname:
+                target = self.cname[name]
                 response.answer.append(
-                    dns.rrset.from_text_list(question.name, 60, dns.rdataclass.IN, "TXT", quoted)
+                    dns.rrset.from_text(question.name, 60, "IN", "CNAME", target + ".")
                 )
+                if question.rdtype != dns.rdatatype.CNAME:
+                    followed = self._records(target, question.rdtype)
+                    if followed is not None:
+                        response.answer.append(followed)
+            else:
+                found = self._records(name, question.rdtype)
+                if found is not None:
+                    response.answer.append(found)
         return response
 
     def _serve(self) -> None:

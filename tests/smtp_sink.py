@@ -25,6 +25,7 @@ class _Collector:
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         with self.sink.lock:
             self.sink.messages.append(message)
+            self.sink.raw.append(envelope.original_content)
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
@@ -35,6 +36,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # each message byte for byte as it arrived (DKIM checks)
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self.controller = Controller(_Collector(self), hostname="127.0.0.1", port=self.port)
@@ -48,6 +50,7 @@ class SmtpSink:
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+            self.raw.clear()
             self.envelopes.clear()
 
     def messages_to(self, address: str) -> list[EmailMessage]:

@@ -7,11 +7,17 @@ minute). A thread sweeps every SEND_SWEEP_SECONDS: it hands jobs parked in the d
 while Redis was away over to their queues (saas.core.outbox), and re-arms the watcher of
 every send in progress (saas.delivery.upkeep.sweep), so a send whose watcher was lost, to a
 failed job or to Redis losing its data, carries on by itself: the database says what is left.
+
+While a process sends, its claims heart-beat every WORKER_HEARTBEAT_SECONDS from threads of
+their own (saas.delivery.claims); a process killed mid-send stops beating, and the sweep of
+any other worker hands its readers on about three beats later. With TEND_WORKER_FORK=1 each
+work horse is a process of its own there, and opens its own database connections.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
@@ -56,6 +62,18 @@ def start_sweeper(interval: float) -> threading.Event:
     return stop
 
 
+def _forget_pooled_connections() -> None:
+    """In a forked work horse: open database connections of its own.
+
+    The pooled ones belong to the parent, whose sweep thread goes on using them; two
+    processes talking over one connection garble it.
+    """
+    from saas.core.extensions import db
+
+    with get_app().app_context():
+        db.engine.dispose(close=False)
+
+
 def wait_for_redis(connection: Redis) -> None:
     """Block until Redis answers, waiting longer after each failed try."""
     wait = 1.0
@@ -81,6 +99,8 @@ def main(argv: list[str]) -> int:
     # Jobs run in this process by default: forking a fresh process per job costs ~0.2 s of CPU
     # each, a fifth of a 1,000-recipient batch. TEND_WORKER_FORK=1 restores RQ's fork per job.
     worker_class = Worker if app.config["WORKER_FORK"] else SimpleWorker
+    if app.config["WORKER_FORK"]:
+        os.register_at_fork(after_in_child=_forget_pooled_connections)
     if not burst:
         start_sweeper(app.config["SEND_SWEEP_SECONDS"])
     while True:
@@ -91,7 +111,9 @@ def main(argv: list[str]) -> int:
         except RedisError as exc:
             # Raised while the worker tore itself down (its scheduler is stopped by then).
             log.error("worker %s lost Redis: %s", worker.name, exc)
-        if burst or worker._stop_requested:
+        # Asked to stop (SIGTERM, SIGINT): RQ notes the time whether a job was running or
+        # not, and sets _stop_requested only when one was.
+        if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
             return 0
         # The loop ended by itself: Redis went away while RQ was not waiting for a job.
         log.error(

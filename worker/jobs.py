@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from email import message_from_bytes, policy
-
 from flask import current_app, has_app_context
 
 
@@ -24,9 +22,9 @@ def send_email(raw_message: bytes) -> None:
     """Send one rendered transactional message through the configured transport."""
 
     def go() -> None:
-        from saas.mail.transport import send
+        from saas.mail.transport import send_raw
 
-        send(message_from_bytes(raw_message, policy=policy.SMTP))
+        send_raw(raw_message)
         current_app.logger.info("sent transactional message")
 
     _run(go)
@@ -100,6 +98,17 @@ def run_import(import_id: int) -> None:
             imports.run_import(db.session.get(Publication, publication_id), import_id)
 
     _run(go)
+
+
+def fold_subscriber_counts(publication_id: int) -> int:
+    """Fold a publication's readers-per-status rows into one per status."""
+
+    def go() -> int:
+        from saas.audience.status_counts import fold
+
+        return fold(publication_id)
+
+    return _run(go)
 
 
 def start_send(send_id: int) -> None:
@@ -290,6 +299,21 @@ def send_reply_answer_notice(publication_id: int, reply_id: int) -> bool:
             return False
         with bound_to(publication_id):
             return send_answer_notice(publication, reply_id)
+
+    return _run(go)
+
+
+def recheck_domains() -> int:
+    """Re-check custom and sending domains in DNS; runs daily and schedules its next run."""
+
+    def go() -> int:
+        from saas.delivery.sending_domains import recheck_all, schedule_next_recheck
+        from saas.publishing.custom_domain_checks import recheck_custom_domains
+
+        try:
+            return recheck_custom_domains() + recheck_all()
+        finally:
+            schedule_next_recheck()  # a failed day must not end the daily chain
 
     return _run(go)
 

@@ -5,14 +5,14 @@ Four tenant tables: on PostgreSQL each gets row-level security with the same pol
 Secrets, delivered bodies and receivers' answers are Fernet tokens (saas.core.crypto).
 
 Revision ID: 0021_webhooks
-Revises: 0014_images
+Revises: 0018_dashboard_scale
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_webhooks"
-down_revision = "0014_images"
+down_revision = "0018_dashboard_scale"
 branch_labels = None
 depends_on = None
 

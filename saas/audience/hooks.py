@@ -2,10 +2,12 @@
 
 Audience keeps the list; it does not know plans, deliveries or replies. Those features connect
 receivers at start-up (their package's `hooks.connect()`, called from `init_app`):
-billing holds readers past the plan's limit and cancels an erased reader's payments, delivery
-blanks an erased reader's delivery rows and adds deliveries to their history, replies adds
-their words to a data-access export. Receivers run inside the caller's transaction and never
-commit: the audience service commits once, or nothing happens.
+billing holds readers past the plan's limit and, for an erased reader, cancels their payments,
+drops their subscription rows and waiting-list place and cuts stored Stripe events naming
+them to ids; delivery blanks an erased reader's delivery rows and adds deliveries to their
+history; support deletes their requests; replies and audience's own imports connect too.
+Every one of them adds its part to a reader's data export. Receivers run inside the caller's
+transaction and never commit: the audience service commits once, or nothing happens.
 
 The `reader_created`, `reader_confirmed` and `reader_unsubscribed` signals are different: they
 are sent once the change is committed, to tell (outbound webhooks); a receiver of those may

@@ -6,7 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Computed,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -15,7 +18,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
 from saas.core.extensions import db
 from saas.core.model_base import TenantScoped, UTCDateTime, utcnow
@@ -33,8 +38,59 @@ SOURCE_IMPORT = "import"
 SOURCE_MANUAL = "manual"
 
 
+class _SearchKey(ColumnElement):
+    """A search key the database derives from a reader's row (see Subscriber, SEARCH_KEYS)."""
+
+    inherit_cache = True
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+# Per dialect: PostgreSQL has split_part/strpos, SQLite has instr. lower() folds ASCII only
+# on SQLite.
+SEARCH_KEYS = {
+    "email_domain": {
+        "postgresql": "split_part(email, '@', 2)",
+        "sqlite": "substr(email, instr(email, '@') + 1)",
+    },
+    "name_key": {"postgresql": "lower(name)", "sqlite": "lower(name)"},
+    "name_rest_key": {
+        "postgresql": "lower(substr(name, strpos(name, ' ') + 1))",
+        "sqlite": "lower(substr(name, instr(name, ' ') + 1))",
+    },
+}
+
+
+@compiles(_SearchKey)
+def _compile_search_key(element: _SearchKey, compiler, **kw) -> str:
+    return SEARCH_KEYS[element.name][compiler.dialect.name]
+
+
+def _search_key(name: str, length: int) -> Mapped[str]:
+    # Stored on PostgreSQL (indexed), computed on read on SQLite (ALTER TABLE can add only
+    # that kind there); the ORM never writes them.
+    return mapped_column(String(length), Computed(_SearchKey(name)), nullable=True)
+
+
+def _pattern_index(column: str) -> Index:
+    """Prefix search on `column` under row-level security (saas.audience.search)."""
+    return Index(
+        f"ix_subscribers_pub_{column}_pattern",
+        "publication_id",
+        column,
+        postgresql_ops={column: "text_pattern_ops"},
+    )
+
+
 class Subscriber(TenantScoped, db.Model):
-    """One reader of one publication; the email is stored normalised and lower-cased."""
+    """One reader of one publication; the email is stored normalised and lower-cased.
+
+    email_domain, name_key and name_rest_key are search keys the database keeps: the address
+    after its "@", the name lower-cased, and the lower-cased name after its first word.
+    activated_at is when the reader last became active (or was added), also set by the
+    database (migration 0016): which readers may lack a sent issue (sending.new_reader_count).
+    """
 
     __tablename__ = "subscribers"
     __table_args__ = (
@@ -42,12 +98,11 @@ class Subscriber(TenantScoped, db.Model):
         # Keyset pagination: newest first, optionally within one status.
         Index("ix_subscribers_pub_created", "publication_id", "created_at", "id"),
         Index("ix_subscribers_pub_status_created", "publication_id", "status", "created_at", "id"),
-        Index(
-            "ix_subscribers_pub_email_pattern",
-            "publication_id",
-            "email",
-            postgresql_ops={"email": "text_pattern_ops"},
-        ),
+        _pattern_index("email"),
+        _pattern_index("email_domain"),
+        _pattern_index("name_key"),
+        _pattern_index("name_rest_key"),
+        Index("ix_subscribers_pub_activated", "publication_id", "activated_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,8 +116,32 @@ class Subscriber(TenantScoped, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    email_domain: Mapped[str | None] = _search_key("email_domain", 254)
+    name_key: Mapped[str | None] = _search_key("name_key", 120)
+    name_rest_key: Mapped[str | None] = _search_key("name_rest_key", 120)
+    activated_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, nullable=True, server_default=FetchedValue()
+    )
 
     tags = relationship("Tag", secondary="subscriber_tags", lazy="selectin", order_by="Tag.name")
+
+
+class SubscriberCount(TenantScoped, db.Model):
+    """A change in how many of a publication's readers have one status.
+
+    The rows of a publication and status add up to its count of readers with that status.
+    The database adds them itself, in the transaction that inserts, deletes or changes the
+    status of readers (triggers, migration 0016), so no code path can forget one;
+    saas.audience.status_counts reads, folds and rebuilds them.
+    """
+
+    __tablename__ = "subscriber_counts"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    delta: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
 class Tag(TenantScoped, db.Model):

@@ -1,20 +1,22 @@
-"""Reading the list: keyset pages that stay fast at a million readers, tags, history."""
+"""Reading the list: keyset pages that stay fast at a million readers, tags, history.
+
+A page seeks: the cursor is compared as a row, (created_at, id) < (:at, :id), on the
+columns of the index the order walks, so PostgreSQL starts the index scan at the cursor
+instead of reading and dropping every row before it; a page deep in the list costs what the
+first one does. Sorted by address, the key is the address alone (unique in a publication).
+"""
 
 from __future__ import annotations
 
 import base64
-import contextlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from redis.exceptions import RedisError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select, tuple_
 
-from saas.audience import hooks
+from saas.audience import hooks, subscriber_search
 from saas.audience.models import Subscriber, SubscriberEvent, SubscriberTag, Tag
 from saas.core.extensions import db
-from saas.core.queue import get_connection
 from saas.publishing.models import Publication
 
 SORTS = {"newest", "oldest", "email"}
@@ -42,10 +44,17 @@ def _decode(cursor: str) -> list[str] | None:
         return None
 
 
-def _key_columns(sort: str):
+def _seek(sort: str, key: tuple, forward_is_less: bool):
+    """The condition that starts a page just past `key` (a row comparison: an index seek)."""
     if sort == "email":
-        return (Subscriber.email, Subscriber.id), False
-    return (Subscriber.created_at, Subscriber.id), sort == "newest"
+        return Subscriber.email < key[0] if forward_is_less else Subscriber.email > key[0]
+    row, cursor = tuple_(Subscriber.created_at, Subscriber.id), tuple_(*key)
+    return row < cursor if forward_is_less else row > cursor
+
+
+def _order(sort: str, descending: bool) -> tuple:
+    columns = (Subscriber.email,) if sort == "email" else (Subscriber.created_at, Subscriber.id)
+    return tuple(c.desc() for c in columns) if descending else tuple(c.asc() for c in columns)
 
 
 def _parse_key(sort: str, parts: list[str]):
@@ -71,7 +80,7 @@ def list_page(
 ) -> SubscriberPage:
     """A keyset page of readers; never counts the whole table."""
     sort = sort if sort in SORTS else "newest"
-    (first_col, id_col), descending = _key_columns(sort)
+    descending = sort == "newest"
     query = select(Subscriber)
     if status:
         query = query.where(Subscriber.status == status)
@@ -79,27 +88,15 @@ def list_page(
         query = query.join(SubscriberTag, SubscriberTag.subscriber_id == Subscriber.id).where(
             SubscriberTag.tag_id == tag_id
         )
-    if search:
-        term = search.strip().lower()
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(
-            or_(
-                Subscriber.email.like(f"{escaped}%", escape="\\"),
-                func.lower(Subscriber.name).like(f"%{escaped}%", escape="\\"),
-            )
-        )
+    if search and search.strip():
+        query = query.where(subscriber_search.matches(search))
     going_back = False
     cursor = after or before
     key = _parse_key(sort, _decode(cursor) or []) if cursor else None
     if key is not None:
         going_back = bool(before) and not after
-        forward_is_less = descending != going_back
-        if forward_is_less:
-            query = query.where(or_(first_col < key[0], and_(first_col == key[0], id_col < key[1])))
-        else:
-            query = query.where(or_(first_col > key[0], and_(first_col == key[0], id_col > key[1])))
-    order_desc = descending != going_back
-    ordering = (first_col.desc(), id_col.desc()) if order_desc else (first_col.asc(), id_col.asc())
+        query = query.where(_seek(sort, key, forward_is_less=descending != going_back))
+    ordering = _order(sort, descending=descending != going_back)
     rows = list(db.session.scalars(query.order_by(*ordering).limit(per_page + 1)))
     more = len(rows) > per_page
     rows = rows[:per_page]
@@ -138,33 +135,3 @@ def history(publication: Publication, subscriber: Subscriber) -> list[tuple]:
     ]
     events.extend(hooks.history_entries(publication, subscriber))
     return sorted(events, key=lambda e: e[0], reverse=True)
-
-
-COUNTS_TTL_SECONDS = 60
-
-
-def status_counts(publication: Publication) -> dict[str, int]:
-    """Readers per status, recounted at most once a minute (cached in Redis).
-
-    With Redis away the count comes straight from the database.
-    """
-    key = f"tend:subscriber-counts:{publication.id}"
-    try:
-        cached = get_connection().get(key)
-    except RedisError:
-        cached = None
-    if cached:
-        return json.loads(cached)
-    rows = db.session.execute(
-        select(Subscriber.status, func.count()).group_by(Subscriber.status)
-    ).all()
-    counts = {status: n for status, n in rows}
-    with contextlib.suppress(RedisError):
-        get_connection().set(key, json.dumps(counts), ex=COUNTS_TTL_SECONDS)
-    return counts
-
-
-def forget_counts(publication: Publication) -> None:
-    """Drop the cached counts after a change the practitioner will look for at once."""
-    with contextlib.suppress(RedisError):
-        get_connection().delete(f"tend:subscriber-counts:{publication.id}")

@@ -6,7 +6,7 @@ import json
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
-from saas.audience import subscriber_queries, subscribers, tags
+from saas.audience import status_counts, subscriber_queries, subscribers, tags
 from saas.audience.blueprints import dashboard_bp
 from saas.audience.models import SUBSCRIBER_STATUSES
 from saas.audience.subscriber_forms import AddSubscriberForm, TagForm
@@ -42,7 +42,7 @@ def subscribers_list():
     return render_template(
         "audience/subscribers.html",
         page=page,
-        counts=subscriber_queries.status_counts(g.publication),
+        counts=status_counts.counts(g.publication),
         all_tags=subscriber_queries.all_tags(g.publication),
         status=status,
         search=search or "",
@@ -69,7 +69,6 @@ def add_subscriber():
             names = tags.parse_tag_names(form.tags.data or "")
             if names:
                 tags.add_tags(g.publication, subscriber, names)
-            subscriber_queries.forget_counts(g.publication)
             flash(f"Added {subscriber.email}.", "success")
             return redirect(
                 url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id)
@@ -115,7 +114,6 @@ def untag_subscriber(subscriber_id: int, tag_id: int):
 def unsubscribe_subscriber(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     subscribers.unsubscribe(g.publication, subscriber.id, "by the practitioner")
-    subscriber_queries.forget_counts(g.publication)
     flash(f"{subscriber.email} is unsubscribed.", "success")
     return redirect(url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id))
 
@@ -125,7 +123,6 @@ def delete_subscriber(subscriber_id: int):
     subscriber = _subscriber_or_404(subscriber_id)
     email = subscriber.email
     subscribers.erase(g.publication, subscriber)
-    subscriber_queries.forget_counts(g.publication)
     flash(f"{email} and their personal data are erased.", "success")
     return redirect(url_for("dashboard.audience.subscribers"))
 

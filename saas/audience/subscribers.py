@@ -16,9 +16,9 @@ from saas.audience.models import (
     UNSUBSCRIBED,
     Subscriber,
     SubscriberEvent,
-    SubscriberImport,
 )
 from saas.audience.reader_links import unsubscribe_url
+from saas.core import outbox, queue
 from saas.core.extensions import db
 from saas.core.links import absolute_public_url
 from saas.core.model_base import utcnow
@@ -215,34 +215,28 @@ def add_manually(
 
 
 def erase(publication: Publication, subscriber: Subscriber) -> None:
-    """Delete the reader and their history (right to erasure).
+    """Delete the reader and everything Tend holds about them (right to erasure).
 
     Other features remove what they hold in the same transaction (audience.hooks): delivery
-    rows keep only the counts (address blanked, link removed); a paying reader's subscription
-    rows go, and a job cancels each subscription at Stripe. That job is enqueued before
-    anything commits, so a queue that is down fails the erase whole (try again) instead of
-    losing the cancellation; Stripe being down only delays the job.
+    rows keep only the counts; support requests go with their timelines; replies become
+    placeholders; a paying reader's subscription rows and waiting-list place go, stored
+    Stripe events that name them are cut down to ids, and a job cancels each subscription
+    at Stripe. That job is enqueued before anything commits, so a queue that is down fails
+    the erase whole (try again) instead of losing the cancellation; Stripe being down only
+    delays the job. Audience's own imports take them out of stored files and rejected rows
+    (imports.erasure). Here: their history, and mail jobs that carry their address (mail to
+    them or about them), parked while Redis was away or kept by RQ. Nothing is logged with
+    the address.
     """
+    address = subscriber.email
     hooks.erasing(publication, subscriber)
-    _forget_in_imports(subscriber.email)
+    outbox.forget_mentioning([address])
     db.session.execute(
         delete(SubscriberEvent).where(SubscriberEvent.subscriber_id == subscriber.id)
     )
     db.session.delete(subscriber)
     db.session.commit()
-
-
-def _forget_in_imports(address: str) -> None:
-    # Rejected rows of past imports keep the address they were rejected for.
-    wanted = address.casefold()
-    for import_ in db.session.scalars(select(SubscriberImport)):
-        kept = [row for row in import_.rejections or [] if not _row_holds(row, wanted)]
-        if len(kept) != len(import_.rejections or []):
-            import_.rejections = kept
-
-
-def _row_holds(row, address: str) -> bool:
-    return any(isinstance(cell, str) and cell.casefold() == address for cell in row)
+    queue.forget_mail_mentioning([address])
 
 
 def personal_data(publication: Publication, subscriber: Subscriber) -> dict:

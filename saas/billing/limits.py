@@ -1,5 +1,5 @@
-"""Plan limits where they bite: publications, custom domains, readers, image storage; and the
-waiting list.
+"""Plan limits where they bite: publications, custom and sending domains, readers, image
+storage; and the waiting list.
 
 Limits apply only with billing on (STRIPE_SECRET_KEY set): an instance that cannot take
 payments offers no way to upgrade, so it imposes no plan. A reader who would go past the
@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from saas.audience import status_counts
 from saas.audience.models import (
     ACTIVE,
     PENDING,
@@ -124,6 +125,31 @@ def custom_domain_refusal(publication: Publication) -> str | None:
     )
 
 
+def sending_domain_refusal(publication: Publication) -> str | None:
+    """Why the publication may not send from its own domain now, or None when it may.
+
+    Free sends as the platform. A domain set up on a plan that included it stays, unused,
+    after a downgrade (issues go out from the platform's address) and is used again after an
+    upgrade.
+    """
+    if not stripe_api.enabled():
+        return None
+    plan = billing_plans.publication_standing(publication).plan
+    if plan.sending_domain:
+        return None
+    return (
+        f"Sending from your own domain is not part of the {plan.name} plan, so issues go out "
+        "from Tend's address." + _upgrade_hint(plan)
+    )
+
+
+def check_sending_domain(publication: Publication) -> None:
+    """Refuse setting up a sending domain on a plan without them."""
+    refusal = sending_domain_refusal(publication)
+    if refusal is not None:
+        raise PlanLimitReached(refusal, billing_plans.publication_standing(publication).plan)
+
+
 def shows_tend_branding(publication: Publication) -> bool:
     """Whether public pages carry "Published with Tend" (always, with billing off)."""
     if not stripe_api.enabled():
@@ -154,11 +180,14 @@ def check_image_storage(publication: Publication, new_bytes: int) -> None:
         )
 
 
-def _active_count(excluding: int | None = None) -> int:
-    query = select(func.count()).select_from(Subscriber).where(Subscriber.status == ACTIVE)
+def _active_count(publication: Publication, excluding: int | None = None) -> int:
+    """Active readers (the database's running count: no million-row COUNT per confirmation),
+    leaving out `excluding` when that reader is active already (added as active)."""
+    count = status_counts.active_count(publication)
     if excluding is not None:
-        query = query.where(Subscriber.id != excluding)
-    return db.session.scalar(query)
+        status = db.session.scalar(select(Subscriber.status).where(Subscriber.id == excluding))
+        count -= status == ACTIVE
+    return count
 
 
 def _subscriber_limit(publication: Publication) -> tuple[Plan, int | None]:
@@ -169,7 +198,7 @@ def _subscriber_limit(publication: Publication) -> tuple[Plan, int | None]:
 def reader_room(publication: Publication) -> int | None:
     """How many more readers may become active; None when the plan has no limit."""
     _, limit = _subscriber_limit(publication)
-    return None if limit is None else max(0, limit - _active_count())
+    return None if limit is None else max(0, limit - _active_count(publication))
 
 
 def _lock_publication(publication: Publication) -> None:
@@ -194,7 +223,7 @@ def hold_if_full(publication: Publication, subscriber: Subscriber) -> bool:
         return False
     _lock_publication(publication)
     plan, limit = _subscriber_limit(publication)
-    full = limit is not None and _active_count(excluding=subscriber.id) >= limit
+    full = limit is not None and _active_count(publication, excluding=subscriber.id) >= limit
     held = _is_held(subscriber.id)
     if not full:
         if held:
@@ -218,7 +247,7 @@ def hold_over_limit(publication: Publication, new_ids: Iterable[int]) -> int:
         return 0
     _lock_publication(publication)
     plan, limit = _subscriber_limit(publication)
-    over = 0 if limit is None else _active_count() - limit
+    over = 0 if limit is None else _active_count(publication) - limit
     if over <= 0:
         return 0
     waiting = db.session.scalars(

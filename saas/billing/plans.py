@@ -37,6 +37,7 @@ class Plan:
     # Bytes of uploaded images each publication may keep.
     max_storage_bytes: int | None = None
     custom_domain: bool = True
+    sending_domain: bool = True  # issues from the publication's own domain, DKIM-signed
     tend_branding: bool = False
 
     @property

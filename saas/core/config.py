@@ -26,6 +26,17 @@ def _seconds_list(name: str, raw: str) -> list[float]:
     return values
 
 
+def _positive_seconds(name: str, raw: str) -> float:
+    """A number of seconds above zero, e.g. "10" (`name` is for the error)."""
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from exc
+    if not value > 0:
+        raise ValueError(f"{name} must be more than 0 seconds")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -69,6 +80,27 @@ def _checked_fernet_keys(value: str) -> str:
         if not ok:
             raise RuntimeError(f"SUPPORT_ENCRYPTION_KEYS: key {number} is not a Fernet key")
     return ",".join(keys)
+
+
+def _dkim_private_key() -> str:
+    """The platform's DKIM key: DKIM_PRIVATE_KEY (PEM; line breaks may be written as \\n) or
+    the file DKIM_PRIVATE_KEY_FILE names. Refuses to start with one that is not an RSA key."""
+    pem = os.environ.get("DKIM_PRIVATE_KEY", "").replace("\\n", "\n").strip()
+    path = os.environ.get("DKIM_PRIVATE_KEY_FILE", "").strip()
+    if not pem and path:
+        pem = Path(path).read_text().strip()
+    if not pem:
+        return ""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        key = None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise RuntimeError("DKIM_PRIVATE_KEY is not a PEM RSA private key without a passphrase")
+    return pem + "\n"
 
 
 def served_base_url(host: str, port: int) -> str:
@@ -183,6 +215,7 @@ def billing_settings() -> dict[str, Any]:
                 "max_subscribers": 1_000,
                 "max_storage_bytes": 1_000_000_000,
                 "custom_domain": False,
+                "sending_domain": False,
                 "tend_branding": True,
             },
             {
@@ -196,6 +229,7 @@ def billing_settings() -> dict[str, Any]:
                 "max_subscribers": 10_000,
                 "max_storage_bytes": 10_000_000_000,
                 "custom_domain": True,
+                "sending_domain": True,
                 "tend_branding": False,
             },
             {
@@ -209,6 +243,7 @@ def billing_settings() -> dict[str, Any]:
                 "max_subscribers": None,
                 "max_storage_bytes": 100_000_000_000,
                 "custom_domain": True,
+                "sending_domain": True,
                 "tend_branding": False,
             },
         ],
@@ -273,6 +308,18 @@ def load_config() -> dict[str, Any]:
         "SMTP_URL": smtp_url,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),
         "OUTBOX_DIR": str(INSTANCE_DIR / "outbox"),
+        # The platform signs the mail it sends as itself with this DKIM key (none: unsigned),
+        # published at <DKIM_SELECTOR>._domainkey.<DKIM_DOMAIN, else MAIL_FROM's domain>.
+        "DKIM_PRIVATE_KEY": _dkim_private_key(),
+        "DKIM_SELECTOR": os.environ.get("DKIM_SELECTOR", "tend").strip(),
+        "DKIM_DOMAIN": os.environ.get("DKIM_DOMAIN", "").strip().lower(),
+        # A publication's own sending domain: the host its return-path CNAME points at
+        # (empty: "bounces." + MAIL_FROM's domain), and the days an old DKIM key stays
+        # published after a rotation switched to the new one.
+        "RETURN_PATH_HOST": os.environ.get("RETURN_PATH_HOST", "").strip().lower(),
+        "DKIM_RETIRE_DAYS": int(os.environ.get("DKIM_RETIRE_DAYS", "7")),
+        # Days a verified custom domain whose DNS no longer points here is still served.
+        "CUSTOM_DOMAIN_GRACE_DAYS": int(os.environ.get("CUSTOM_DOMAIN_GRACE_DAYS", "3")),
         # Seconds an SMTP connection waits for the server before the send is retried.
         "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "30")),
         # Pauses (seconds) before trying a temporarily refused message again on the same
@@ -290,6 +337,11 @@ def load_config() -> dict[str, Any]:
         # Seconds a claimed delivery may go without its worker's heartbeat before the send's
         # watcher re-queues it (the worker died).
         "DELIVERY_CLAIM_TIMEOUT": int(os.environ.get("DELIVERY_CLAIM_TIMEOUT", "300")),
+        # Seconds between two heartbeats of a worker process holding claims; a process missing
+        # three in a row is taken for dead and its claims go to other workers at once.
+        "WORKER_HEARTBEAT_SECONDS": _positive_seconds(
+            "WORKER_HEARTBEAT_SECONDS", os.environ.get("WORKER_HEARTBEAT_SECONDS") or "10"
+        ),
         # Seconds between two sweeps of the sends in progress by each worker process (a send
         # whose watcher was lost carries on within this time).
         "SEND_SWEEP_SECONDS": float(os.environ.get("SEND_SWEEP_SECONDS", "30")),
@@ -308,6 +360,8 @@ def load_config() -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or (redis_url if redis_url and production else "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # Requests one API key may make (Flask-Limiter's notation); past it, 429 + Retry-After.
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "120 per minute; 3000 per hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "WTF_CSRF_ENABLED": True,
         "WTF_CSRF_TIME_LIMIT": None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,19 +64,50 @@ def _reload_keys_file() -> bool:
     return True
 
 
+_by_setting: dict[str, MultiFernet] = {}
+
+
+def _configured() -> MultiFernet:
+    """The running app's MultiFernet, found by its setting as written (a page of encrypted
+    rows decrypts thousands of values: no parsing and locking for each)."""
+    setting = current_app.config["SUPPORT_ENCRYPTION_KEYS"]
+    fernet = _by_setting.get(setting)
+    if fernet is None:
+        fernet = _by_setting[setting] = multi_fernet(parse_keys(setting))
+    return fernet
+
+
 def encrypt_text(plaintext: str) -> str:
     """Ciphertext (a Fernet token, ASCII) of `plaintext` under the primary key."""
-    return multi_fernet(current_keys()).encrypt(plaintext.encode("utf-8")).decode("ascii")
+    return _configured().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
 def decrypt_text(token: str) -> str:
     """The plaintext of a token made by encrypt_text with any configured key."""
     try:
-        return multi_fernet(current_keys()).decrypt(token.encode("ascii")).decode("utf-8")
+        return _configured().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken:
         if _reload_keys_file():
             return decrypt_text(token)
         raise UndecryptableError("stored data does not decrypt with the configured keys") from None
+
+
+def decryptor() -> Callable[[str | None], str]:
+    """decrypt_text for many values in a row (a search window): the keys are looked up once.
+
+    None decrypts to "" (an empty optional column).
+    """
+    fernet = _configured()
+
+    def decrypt(token: str | None) -> str:
+        if token is None:
+            return ""
+        try:
+            return fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            return decrypt_text(token)  # keys rotated meanwhile, or a real failure
+
+    return decrypt
 
 
 def rotate_token(token: str, keys: list[str]) -> str:

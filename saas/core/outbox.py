@@ -7,11 +7,14 @@ drains the outbox on its sweep timer. A job may run twice if a worker dies betwe
 it to Redis and deleting its row; jobs are idempotent by design (they take ids and reload).
 
 Arguments are stored as JSON; bytes (rendered messages) are base64-encoded on the way in.
+`forget_mentioning` deletes the parked jobs whose arguments carry a given text (an erased
+reader's address: a confirmation or sign-in mail waiting for Redis is never sent to them).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -78,3 +81,43 @@ def drain(hand_over) -> int:
             connection.execute(delete(table).where(table.c.id == row.id))
         handed += 1
     return handed
+
+
+def mentions(value: Any, needles: Iterable[str]) -> bool:
+    """Whether `value` (text, bytes, or lists and dicts of them) holds any of `needles`.
+
+    Case-insensitive; empty needles match nothing.
+    """
+    return _mentions(value, tuple(needle.casefold() for needle in needles if needle))
+
+
+def _mentions(value: Any, needles: tuple[str, ...]) -> bool:
+    if not needles:
+        return False
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, (list, tuple)):
+        return any(_mentions(item, needles) for item in value)
+    if isinstance(value, dict):
+        return any(_mentions(item, needles) for item in value.values())
+    text = str(value).casefold()
+    return any(needle in text for needle in needles)
+
+
+def forget_mentioning(needles: Iterable[str]) -> int:
+    """Delete parked jobs whose arguments hold any of `needles` (case-insensitive).
+
+    Runs in the caller's session and transaction (the caller commits); returns how many.
+    """
+    wanted = tuple(needle.casefold() for needle in needles if needle)
+    if not wanted:
+        return 0
+    table = ParkedJob.__table__
+    doomed = [
+        row.id
+        for row in db.session.execute(select(table.c.id, table.c.args))
+        if _mentions([_decode(arg) for arg in row.args], wanted)
+    ]
+    if doomed:
+        db.session.execute(delete(table).where(table.c.id.in_(doomed)))
+    return len(doomed)

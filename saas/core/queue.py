@@ -47,17 +47,23 @@ def get_queue(name: str = "default") -> Queue:
     return Queue(name, connection=get_connection(), is_async=not is_embedded())
 
 
+def _retry(times: int) -> Retry:
+    return Retry(max=times, interval=[10, 60, 300])
+
+
 def enqueue(
     path: str, *args: Any, queue: str = "default", retry: int = 3, **options: Any
 ) -> Job | None:
     """Enqueue the job at dotted `path` with plain arguments (ids, strings, bytes).
 
     With Redis unreachable the job is parked in the database (saas.core.outbox) and handed
-    over by a worker once Redis is back; then None is returned instead of a Job.
+    over by a worker once Redis is back; then None is returned instead of a Job. The job's
+    description is its path alone: RQ would otherwise log the arguments (a reader's address,
+    a rendered message) with every job it runs, and keep them in the job's description.
     """
     try:
         return get_queue(queue).enqueue(
-            path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
+            path, *args, retry=_retry(retry), description=path, **options
         )
     except RedisError as exc:
         from saas.core import outbox
@@ -73,11 +79,43 @@ def drain_outbox() -> int:
 
     def hand_over(path: str, args: list, queue: str, options: dict) -> None:
         retry = int(options.pop("retry", 3))
-        get_queue(queue).enqueue(
-            path, *args, retry=Retry(max=retry, interval=[10, 60, 300]), **options
-        )
+        get_queue(queue).enqueue(path, *args, retry=_retry(retry), description=path, **options)
 
     return outbox.drain(hand_over)
+
+
+def forget_mail_mentioning(needles: list[str]) -> int:
+    """Delete `mail` jobs whose arguments hold any of `needles`; returns how many.
+
+    Transactional mail is the one queue whose jobs carry addresses and rendered messages
+    (the others take ids), and RQ keeps a job's arguments until it expires: a finished job
+    for minutes, a failed one for a year. Waiting, scheduled, finished and failed jobs are
+    all looked at; a job running right now finishes. Redis being away skips this (the jobs
+    then wait in the outbox, which the caller cleans too).
+    """
+    from saas.core.outbox import mentions
+
+    queue = get_queue("mail")
+    try:
+        ids = set(queue.job_ids)
+        for registry in (
+            queue.scheduled_job_registry,
+            queue.deferred_job_registry,
+            queue.finished_job_registry,
+            queue.failed_job_registry,
+        ):
+            ids.update(registry.get_job_ids())
+        doomed = [
+            job
+            for job in Job.fetch_many(sorted(ids), connection=queue.connection)
+            if job is not None and mentions([job.args, job.kwargs], needles)
+        ]
+        for job in doomed:
+            job.delete()
+    except RedisError as exc:
+        current_app.logger.warning("Redis unreachable (%s): mail jobs not looked at", exc)
+        return 0
+    return len(doomed)
 
 
 def enqueue_at(when: datetime, path: str, *args: Any, queue: str = "default") -> Job | None:

@@ -9,7 +9,9 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, validate_email
 from wtforms.validators import ValidationError
 
-_SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+# Public so the API's OpenAPI document can state the same rule.
+SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+_SLUG_RE = re.compile(SLUG_PATTERN)
 _COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 _DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _TIMEZONES = frozenset(available_timezones())

@@ -1,10 +1,18 @@
 """Delivery: sending an issue to the list, with one Delivery record per reader.
 
-Models: Send, Delivery (models). Services: sending (start, schedule, pause, watch), batches
-(fan-out and batch jobs), upkeep (stale claims, missing batches), batch_sql (the per-message
-statements), throttle (a publication's send rate across workers), deferrals (temporary
-refusals tried again for hours, then failed; sending failed deliveries again). Routes: test
-sends, send now, schedule, pause and resume, retry failed, live progress in the dashboard.
+Models: Send, Delivery, SendingDomain, DkimKey (models). Services: sending (start, schedule,
+pause, watch), batches (fan-out and batch jobs), upkeep (stale claims, missing batches),
+batch_sql (the per-message statements), throttle (a publication's send rate across workers),
+deferrals (temporary refusals tried again for hours, then failed; sending failed deliveries
+again), sending_domains (a publication's own From domain, its DKIM keys and their rotation,
+the daily re-check), domain_checks (its DNS records in plain words), domain_notices (telling
+the owner it paused or resumed), inbox_requirements (the Gmail/Yahoo checklist). Routes: test
+sends, send now, schedule, pause and resume, retry failed, live progress in the dashboard;
+Settings > Sending.
+
+Sending domains live here rather than in publishing (next to custom domains) because they
+decide how mail goes out: the plan rule (billing, a lower layer) is asked directly, and the
+batches that sign with the domain's key are in this package.
 
 Reacts to a reader's erasure (audience hook): their delivery rows keep only counts.
 
@@ -19,13 +27,15 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Routes, hooks and starting scheduled sends."""
     from saas.core import periodic
-    from saas.delivery import hooks, send_views  # noqa: F401  (register routes)
+    from saas.delivery import hooks, send_views, sending_settings_views  # noqa: F401  (routes)
     from saas.delivery.deferrals import retry_due
     from saas.delivery.sending import start_due_sends
+    from saas.delivery.sending_domains import recheck_all
 
     hooks.connect()
     periodic.register(app, "starting scheduled sends", start_due_sends)
     periodic.register(app, "retrying deferred deliveries", retry_due)
+    periodic.register(app, "re-checking sending domains", recheck_all, periodic.DAILY)
 
 
 def init_cli(app: Flask) -> None:

@@ -98,7 +98,7 @@ def _connection() -> tuple[pq.PGconn, set[str]]:
 
 def _check(pgconn: pq.PGconn, result: pq.PGresult) -> pq.PGresult:
     if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
-        raise StatementFailed(pgconn.get_error_message().decode(errors="replace"))
+        raise StatementFailed(pgconn.get_error_message())
     return result
 
 

@@ -2,7 +2,8 @@
 
 `fan_out` gives every active reader one Delivery row (one INSERT ... SELECT, unique per
 issue and reader) and enqueues batch jobs by id range. `send_batch` claims its queued rows
-in one UPDATE ... RETURNING, renders the issue once, checks each reader is still active
+in one UPDATE ... RETURNING under its process's name (`claims` keeps the claim alive and tells
+the watcher when its process died), renders the issue once, checks each reader is still active
 right before their message, paces itself with the publication's throttle, sends over one
 SMTP connection and records outcomes in small commits, so a killed worker re-sends at most
 the few messages it had not recorded.
@@ -23,7 +24,7 @@ from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import UTCDateTime, utcnow
 from saas.delivery import batch_sql as send_sql
-from saas.delivery import deferrals
+from saas.delivery import claims, deferrals, sending_domains
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     BOUNCED,
@@ -111,22 +112,30 @@ def send_batch(send_id: int, first_id: int, last_id: int) -> int:
         publication, send = scope
         if send.status != SEND_SENDING or send_upkeep.pause_if_suspended(publication, send.id):
             return 0
-        now = utcnow()
-        claimed = db.session.execute(
-            update(Delivery)
-            .where(
-                Delivery.send_id == send.id,
-                Delivery.status == QUEUED,
-                Delivery.id >= first_id,
-                Delivery.id <= last_id,
-            )
-            .values(status=SENDING, claimed_at=now, attempts=Delivery.attempts + 1, updated_at=now)
-            .returning(Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.attempts)
-            .execution_options(synchronize_session=False)
-        ).all()
-        db.session.commit()
-        if claimed:
-            _Batch(publication, send, sorted(claimed)).run()
+        # The claim is kept alive by this process's heartbeat until its rows are handed back.
+        with claims.hold(publication.id, send.id) as owner:
+            now = utcnow()
+            claimed = db.session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.send_id == send.id,
+                    Delivery.status == QUEUED,
+                    Delivery.id >= first_id,
+                    Delivery.id <= last_id,
+                )
+                .values(
+                    status=SENDING,
+                    claimed_at=now,
+                    claimed_by=owner,
+                    attempts=Delivery.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(Delivery.id, Delivery.subscriber_id, Delivery.email, Delivery.attempts)
+                .execution_options(synchronize_session=False)
+            ).all()
+            db.session.commit()
+            if claimed:
+                _Batch(publication, send, sorted(claimed)).run()
         send_upkeep.finish_if_complete(send)
         return len(claimed)
 
@@ -143,16 +152,17 @@ class _Batch:
         self.deferred: list[tuple[int, str, str]] = []  # refused for now, not yet recorded
         self.refused_in_a_row = 0
         self.bounced: list[int] = []
-        self.recorded_at = self.claimed_at = time.monotonic()
+        self.recorded_at = time.monotonic()
 
     def run(self) -> None:
         """Send every claimed row, or stop early (paused, server gone) handing the rest back."""
         publication = self.publication
         issue = db.session.get(Issue, self.issue_id)
-        message = paid_mail.issue_message(publication, issue)
+        sender = sending_domains.sender_for(publication)  # None: the platform's address
+        message = paid_mail.issue_message(publication, issue, sender=sender)
         # A paid issue: readers without paid access are mailed the preview instead.
         self.variants = paid_mail.Variants(
-            publication, issue, [row.subscriber_id for row in self.todo]
+            publication, issue, [row.subscriber_id for row in self.todo], sender=sender
         )
         names = dict(
             db.session.execute(
@@ -234,26 +244,12 @@ class _Batch:
         self.todo = []
 
     def _record(self) -> None:
-        """Commit the outcomes so far; refresh the claim on the rest if it is getting old."""
+        """Commit the outcomes so far (the heartbeat in `claims` keeps the rest claimed)."""
         if self.outcomes:
             send_sql.record_outcomes(self.publication_id, self.outcomes)
         deferrals.defer(self.deferred)
         for subscriber_id in self.bounced:
             _count_hard_bounce(subscriber_id)
-        timeout = current_app.config["DELIVERY_CLAIM_TIMEOUT"]
-        if self.todo and time.monotonic() - self.claimed_at > timeout / 4:
-            db.session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.send_id == self.send_id,
-                    Delivery.status == SENDING,
-                    Delivery.id >= self.todo[-1].id,
-                    Delivery.id <= self.todo[0].id,
-                )
-                .values(claimed_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            self.claimed_at = time.monotonic()
         db.session.commit()
         self.outcomes, self.deferred, self.bounced = [], [], []
         self.recorded_at = time.monotonic()
@@ -270,7 +266,7 @@ class _Batch:
         db.session.execute(
             update(Delivery)
             .where(Delivery.id.in_([row.id for row in self.todo]), Delivery.status == SENDING)
-            .values(status=QUEUED, claimed_at=None, attempts=Delivery.attempts - 1)
+            .values(status=QUEUED, claimed_at=None, claimed_by=None, attempts=Delivery.attempts - 1)
             .execution_options(synchronize_session=False)
         )
         db.session.commit()

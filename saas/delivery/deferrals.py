@@ -61,7 +61,7 @@ def defer(outcomes: list[tuple[int, str, str]]) -> None:
         response, error = words[delivery.id]
         first = delivery.first_deferred_at or now
         delivery.smtp_response = response[:2000]
-        delivery.claimed_at = None
+        delivery.claimed_at = delivery.claimed_by = None
         delivery.attempts = 0  # an answer, not a crash: the claim count starts over
         if now - first >= give_up_after:
             hours = give_up_after.total_seconds() / 3600

@@ -1,9 +1,9 @@
 """Delivery's part when a reader is erased, shown or exported (receivers of audience's hooks).
 
 Connected once at start-up by `saas.delivery.init_app`. An erased reader's delivery rows keep
-only the counts; a reader's history lists what was delivered to them; their data export
-includes it. Delivery's own signal, `send_finished`, tells higher features (outbound
-webhooks) that a send is done.
+only the counts (status and dates: no address, no server answer, no Message-ID); a reader's
+history lists what was delivered to them; their data export includes it. Delivery's own
+signal, `send_finished`, tells higher features (outbound webhooks) that a send is done.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ def _blank_deliveries(publication, subscriber) -> None:
     db.session.execute(
         update(Delivery)
         .where(Delivery.subscriber_id == subscriber.id)
-        .values(subscriber_id=None, email="erased")
+        # The server's answer and the error can quote the address; the Message-ID names
+        # the reader's id.
+        .values(subscriber_id=None, email="erased", smtp_response="", error="", message_id="")
         .execution_options(synchronize_session=False)
     )
 

@@ -46,7 +46,7 @@ def inject_send_helpers() -> dict:
     return {
         "issue_send": lambda issue: sending.send_for_issue(g.publication, issue.id),
         "active_reader_count": lambda: sending.active_reader_count(g.publication),
-        "new_reader_count": lambda send: sending.new_reader_count(g.publication, send.issue_id),
+        "new_reader_count": lambda send: sending.new_reader_count(g.publication, send),
     }
 
 
@@ -93,7 +93,9 @@ def schedule_send(issue_id: int):
 
 @dashboard_bp.route("/<pub_slug>/sends")
 def sends():
-    return render_template("delivery/sends.html", sends=sending.list_sends(g.publication))
+    raw = request.args.get("page", "1")
+    page = sending.list_sends(g.publication, int(raw) if raw.isdigit() and len(raw) < 7 else 1)
+    return render_template("delivery/sends.html", page=page, sends=page.rows)
 
 
 @dashboard_bp.route("/<pub_slug>/sends/<int:send_id>")

@@ -11,18 +11,20 @@ per-recipient record.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from saas.accounts.models import User
+from saas.audience import status_counts
 from saas.audience.models import ACTIVE, Subscriber
 from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
+from saas.delivery import sending_domains
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     DELIVERY_STATUSES,
@@ -89,36 +91,70 @@ def send_for_issue(publication: Publication, issue_id: int) -> Send | None:
     return db.session.scalar(select(Send).where(Send.issue_id == issue_id))
 
 
-def list_sends(publication: Publication) -> list[tuple[Send, Issue]]:
-    """Every send with its issue, newest first."""
+SENDS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class SendsPage:
+    """One page of the publication's sends, newest first, each with its issue."""
+
+    rows: list[tuple[Send, Issue]]
+    page: int
+    pages: int
+    total: int
+
+
+def list_sends(
+    publication: Publication, page: int = 1, per_page: int = SENDS_PER_PAGE
+) -> SendsPage:
+    """A page of sends with their issues, newest first (past the end: the last page)."""
+    total = db.session.scalar(select(func.count()).select_from(Send))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
     rows = db.session.execute(
-        select(Send, Issue).join(Issue, Issue.id == Send.issue_id).order_by(Send.id.desc())
+        select(Send, Issue)
+        .join(Issue, Issue.id == Send.issue_id)
+        .order_by(Send.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
-    return [(send, issue) for send, issue in rows]
+    return SendsPage([(send, issue) for send, issue in rows], page, pages, total)
 
 
 def active_reader_count(publication: Publication) -> int:
     """How many readers an issue sent now would go to."""
-    return db.session.scalar(
-        select(func.count()).select_from(Subscriber).where(Subscriber.status == ACTIVE)
-    )
+    return status_counts.active_count(publication)
 
 
-def new_reader_count(publication: Publication, issue_id: int) -> int:
-    """Active readers the issue has not gone to yet (they joined after it was sent)."""
+# Longer than any transaction that turns readers active: one that began before a fan-out
+# and committed after it has activated_at (its start) within this of the fan-out's start.
+ACTIVATION_MARGIN = timedelta(minutes=10)
+
+
+def new_reader_count(publication: Publication, send: Send) -> int:
+    """Active readers the send's issue has not gone to yet (they joined after it went out).
+
+    Every reader active when the send last fanned out got a Delivery, so only readers who
+    became active since (Subscriber.activated_at, kept by the database) can lack one: the
+    count looks at those, not at the whole list.
+    """
     had_it = select(Delivery.id).where(
-        Delivery.issue_id == issue_id, Delivery.subscriber_id == Subscriber.id
+        Delivery.issue_id == send.issue_id, Delivery.subscriber_id == Subscriber.id
     )
-    return db.session.scalar(
+    query = (
         select(func.count())
         .select_from(Subscriber)
         .where(Subscriber.status == ACTIVE, ~had_it.exists())
     )
+    if send.started_at is not None:
+        query = query.where(Subscriber.activated_at >= send.started_at - ACTIVATION_MARGIN)
+    return db.session.scalar(query)
 
 
 def send_test(publication: Publication, issue: Issue, user: User) -> str:
     """Mail the issue, as readers will get it but marked [Test], to the practitioner."""
-    message = paid_mail.issue_message(publication, issue, test=True)
+    sender = sending_domains.sender_for(publication)
+    message = paid_mail.issue_message(publication, issue, test=True, sender=sender)
     try:
         personalised = message.personalise(Recipient(0, user.email, user.name))
     except InvalidRecipient as exc:
@@ -186,7 +222,7 @@ def send_to_new_readers(publication: Publication, send: Send) -> int:
     _refuse_if_suspended(publication)
     if send.status != SEND_DONE:
         raise SendError("Wait until this send has finished, then send it to new readers.")
-    waiting = new_reader_count(publication, send.issue_id)
+    waiting = new_reader_count(publication, send)
     if waiting == 0:
         raise SendError("Every active reader has had this issue: nobody new to send it to.")
     # Only one click wins the done -> queued step.
@@ -257,14 +293,15 @@ def resume_send(publication: Publication, send: Send) -> Send:
 
 
 def progress(publication: Publication, send: Send) -> Progress:
-    """Counts per status, share finished and an estimate of the time left."""
-    rows = db.session.execute(
-        select(Delivery.status, func.count())
-        .where(Delivery.send_id == send.id)
-        .group_by(Delivery.status)
-    ).all()
+    """Counts per status, share finished and an estimate of the time left.
+
+    A done send's counts were kept when it finished; others are counted now.
+    """
     counts = {status: 0 for status in DELIVERY_STATUSES}
-    counts.update(dict(rows))
+    if send.status == SEND_DONE and send.final_counts is not None:
+        counts.update(send.final_counts)
+    else:
+        counts.update(send_upkeep.delivery_counts(send))
     total = max(send.total, sum(counts.values()))
     finished = sum(counts[s] for s in FINAL_STATUSES)
     percent = 100.0 * finished / total if total else (100.0 if send.status == SEND_DONE else 0.0)

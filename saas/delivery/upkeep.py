@@ -1,12 +1,12 @@
 """Keeping a send moving: start it, watch it, re-queue stale claims, enqueue missing batches.
 
 A send's jobs find their publication through `job_scope`. `start` enqueues the fan-out and,
-with Redis, schedules `watch_send`, which every few seconds re-queues rows whose claim went
-stale (a killed worker), enqueues batch jobs for queued rows no waiting job covers and
-closes the send once nothing is queued or sending. Batch jobs are remembered per send in a
-Redis hash of job id -> id range, so the watcher never enqueues a row twice. `sweep`, run by
-every worker process on a timer, re-arms the watcher of any send whose chain broke. In the
-embedded default every job runs inside `enqueue`, so no watcher is needed.
+with Redis, schedules `watch_send`, which every few seconds re-queues rows whose claim is no
+longer held (a killed worker; `claims` says which are), enqueues batch jobs for queued rows
+no waiting job covers and closes the send once nothing is queued or sending. Batch jobs are
+remembered per send in a Redis hash of job id -> id range, so the watcher never enqueues a row
+twice. `sweep`, run by every worker process on a timer, re-arms the watcher of any send whose
+chain broke. In the embedded default every job runs inside `enqueue`, so no watcher is needed.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_in, get_connection, is_embedded
 from saas.core.tenancy import bound_to, cross_tenant
-from saas.delivery import hooks
+from saas.delivery import claims, hooks
 from saas.delivery.models import (
     DEFERRED,
     OPEN_STATUSES,
@@ -98,8 +98,18 @@ def paused_by_suspension(suspended: bool, send_id: int) -> bool:
     return True
 
 
+def delivery_counts(send: Send) -> dict[str, int]:
+    """The send's deliveries per status (only the statuses it has)."""
+    rows = db.session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.send_id == send.id)
+        .group_by(Delivery.status)
+    )
+    return {status: count for status, count in rows}
+
+
 def finish_if_complete(send: Send) -> bool:
-    """Mark the send done once no delivery is queued or sending."""
+    """Mark the send done once no delivery is queued or sending, keeping its final counts."""
     open_rows = db.session.scalar(
         select(func.count())
         .select_from(Delivery)
@@ -107,10 +117,11 @@ def finish_if_complete(send: Send) -> bool:
     )
     if open_rows:
         return False
+    # Nothing changes a status now: no row is open, and only a done send starts again.
     finished = db.session.execute(
         update(Send)
         .where(Send.id == send.id, Send.status.in_((SEND_SENDING, SEND_PAUSED)))
-        .values(status=SEND_DONE, finished_at=utcnow())
+        .values(status=SEND_DONE, finished_at=utcnow(), final_counts=delivery_counts(send))
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -122,20 +133,46 @@ def finish_if_complete(send: Send) -> bool:
 
 
 def requeue_stale(send: Send) -> int:
-    """Rows claimed by a worker that stopped heart-beating go back to the queue."""
-    cutoff = utcnow() - timedelta(seconds=current_app.config["DELIVERY_CLAIM_TIMEOUT"])
-    count = db.session.execute(
-        update(Delivery)
-        .where(
-            Delivery.send_id == send.id,
-            Delivery.status == SENDING,
-            Delivery.claimed_at < cutoff,
+    """Rows whose claim is no longer held go back to the queue; returns how many.
+
+    A claim whose owner is known to have stopped (`claims.judge`: GONE) goes back once its
+    heartbeat is overdue, seconds after a kill; one whose owner cannot be judged waits for
+    DELIVERY_CLAIM_TIMEOUT; one whose owner still holds it stays, however old.
+    """
+    owners = db.session.scalars(
+        select(Delivery.claimed_by)
+        .where(Delivery.send_id == send.id, Delivery.status == SENDING)
+        .distinct()
+    ).all()
+    if not owners:
+        return 0
+    verdicts = claims.judge(owners)
+    gone = [owner for owner, verdict in verdicts.items() if verdict == claims.GONE]
+    unknown = [owner for owner, verdict in verdicts.items() if verdict == claims.UNKNOWN]
+    config, now = current_app.config, utcnow()
+    grace = timedelta(seconds=claims.grace_seconds(config))
+    timeout = timedelta(seconds=config["DELIVERY_CLAIM_TIMEOUT"])
+    counts = [
+        db.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.send_id == send.id,
+                Delivery.status == SENDING,
+                owned_by,
+                Delivery.claimed_at < now - waited,
+            )
+            .values(status=QUEUED, claimed_at=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        for owned_by, waited in (
+            (Delivery.claimed_by.in_(gone), grace),
+            (or_(Delivery.claimed_by.is_(None), Delivery.claimed_by.in_(unknown)), timeout),
         )
-        .values(status=QUEUED, claimed_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    ]
     db.session.commit()
-    return count
+    if counts[0]:
+        current_app.logger.info("send %s: %d rows of stopped workers re-queued", send.id, counts[0])
+    return sum(counts)
 
 
 def requeue_due_deferrals(send: Send) -> int:

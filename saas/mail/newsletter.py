@@ -4,7 +4,8 @@ Rendering (Jinja, CSS inlining) costs far more than the message, so `IssueMessag
 the subject, the plaintext and the inlined HTML once, with opaque slots where each reader's
 values go. `personalise()` fills the slots with string joins and writes the MIME bytes
 itself: a handful of per-reader headers (RFC 2047 encoded where needed) around two
-quoted-printable parts (see `saas.mail.mime`).
+quoted-printable parts (see `saas.mail.mime`), then signs them (DKIM, `saas.mail.dkim`) as
+the sender's domain: the publication's own, or the platform's.
 
 The links in a message (view online, archive, unsubscribe, reply address) and the body to
 mail (the whole issue or a paid issue's preview) come from the caller as `MessageParts`;
@@ -22,11 +23,11 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from email.utils import formatdate, parseaddr
+from email.utils import formatdate
 from typing import Protocol
 
 import css_inline
-from flask import current_app, render_template
+from flask import render_template
 
 from saas.mail import merge_fields
 from saas.mail.compose import header_safe
@@ -39,6 +40,7 @@ from saas.mail.mime import (
     quoted_printable,
     subject_header,
 )
+from saas.mail.senders import Sender, platform_sender
 
 __all__ = ["InvalidRecipient", "IssueMessage", "MessageParts", "Personalised", "Recipient"]
 
@@ -73,6 +75,7 @@ class MessageParts:
     body_html: str
     body_markdown: str
     upgrade_url: str = ""  # set when the body is a paid issue's preview
+    sender: Sender | None = None  # the publication's own domain; None: the platform's
 
 
 @dataclass(frozen=True)
@@ -173,10 +176,11 @@ class IssueMessage:
         parts: MessageParts,
         test: bool = False,
     ) -> None:
-        config = current_app.config
-        _, from_address = parseaddr(config["MAIL_FROM"])
-        self.sender = from_address
-        self.domain = from_address.rpartition("@")[2] or "tend.localhost"
+        sender = parts.sender or platform_sender()
+        from_address = sender.address
+        self.sender = sender.envelope  # MAIL FROM
+        self.signer = sender.signer
+        self.domain = sender.domain or "tend.localhost"
         self.links = parts.links
         self.issue_id = issue.id
         self.slug = publication.slug
@@ -278,4 +282,6 @@ class IssueMessage:
                 self._end,
             )
         )
+        if self.signer is not None:  # last: nothing may change the message after this
+            data = self.signer.signature_header(data) + data
         return Personalised(to=to, message_id=message_id, data=data, smtputf8=smtputf8)

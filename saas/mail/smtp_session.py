@@ -12,7 +12,6 @@ from __future__ import annotations
 import smtplib
 import time
 from dataclasses import dataclass
-from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Protocol
 
@@ -200,7 +199,7 @@ class OutboxSession:
 
     def deliver(self, message: Deliverable) -> Outcome:
         """Store the message in the development outbox."""
-        write_outbox(self.directory, message_from_bytes(message.data, policy=policy.default))
+        write_outbox(self.directory, message.data)
         return Outcome(SENT, "250 Stored in the development outbox")
 
     def close(self) -> None:

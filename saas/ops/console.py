@@ -12,7 +12,8 @@ from datetime import timedelta
 from sqlalchemy import case, func, select
 
 from saas.accounts.models import User
-from saas.audience.models import ACTIVE, COMPLAINED, Subscriber
+from saas.audience import status_counts
+from saas.audience.models import ACTIVE, COMPLAINED
 from saas.billing.plans import publication_standing
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
@@ -85,13 +86,7 @@ def tenant_overview(operator: User) -> list[TenantHealth]:
                 .group_by(Membership.publication_id)
             ).all()
         )
-        subscribers = db.session.execute(
-            select(
-                Subscriber.publication_id,
-                func.sum(case((Subscriber.status == ACTIVE, 1), else_=0)),
-                func.sum(case((Subscriber.status == COMPLAINED, 1), else_=0)),
-            ).group_by(Subscriber.publication_id)
-        ).all()
+        readers = status_counts.by_publication()
         day = db.session.execute(
             select(
                 Delivery.publication_id,
@@ -109,9 +104,7 @@ def tenant_overview(operator: User) -> list[TenantHealth]:
                 .group_by(Delivery.publication_id)
             ).all()
         )
-    subs = {
-        pid: (int(active or 0), int(complained or 0)) for pid, active, complained in subscribers
-    }
+    subs = {pid: (counts[ACTIVE], counts[COMPLAINED]) for pid, counts in readers.items()}
     days = {pid: (int(s or 0), int(f or 0), int(b or 0)) for pid, s, f, b in day}
     return [
         TenantHealth(

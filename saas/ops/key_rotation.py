@@ -1,5 +1,5 @@
-"""Key rotation for encrypted data (support requests, reader replies, two-factor secrets): a
-new primary key, every row re-encrypted.
+"""Key rotation for encrypted data (support requests, reader replies, two-factor secrets,
+sending domains' DKIM keys): a new primary key, every row re-encrypted.
 
 Re-encryption reads and writes the raw Fernet tokens (never the plaintext) of every
 encrypted column in every publication, in batches; it is safe to run again after an
@@ -18,6 +18,7 @@ from saas.accounts.models import User
 from saas.core.crypto import current_keys, generate_key, rotate_token
 from saas.core.extensions import db
 from saas.core.tenancy import cross_tenant
+from saas.delivery.models import DkimKey
 from saas.replies.models import Reply
 from saas.support.models import SupportEvent, SupportRequest
 
@@ -29,6 +30,8 @@ ENCRYPTED_COLUMNS: list[tuple[Table, tuple[str, ...]]] = [
     (Reply.__table__, ("body_text", "body_html", "subject")),
     # Two-factor secrets share the keys (an empty value means two-factor is off).
     (User.__table__, ("totp_secret_encrypted",)),
+    # Sending domains' DKIM private keys (None once a key is retired).
+    (DkimKey.__table__, ("private_key",)),
 ]
 
 

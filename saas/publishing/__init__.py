@@ -1,13 +1,16 @@
 """Publishing: publications (the tenants), their team, settings, custom domains, issues.
 
 Models: Publication, Membership, Invitation, Issue (models). Services: publications, team,
-custom_domains, issues, rendering, feed_fields (feed text encoded for feed apps). The two
+custom_domains, custom_domain_checks (the daily re-check: a domain that moved away stops
+being served after a grace period), issues, rendering, feed_fields (feed text encoded for
+feed apps). The two
 parents that own tenancy live here, because binding a tenant means finding a publication and
 a membership: dashboard_parent (`/dashboard/<pub_slug>/...`: membership check, binds the
 publication) and public_parent (`/p/<pub_slug>/...`, or `/` on a verified custom domain
 through custom_domain_routing). Every feature's dashboard and public blueprints nest into them.
 Routes here: the dashboard home, settings, team and issue editor; the archive, issue pages,
-feeds and sitemap; `/invitations/<token>`.
+feeds and sitemap; `/invitations/<token>`; `/tls/ask`, which tells the TLS proxy which
+custom domains may get a certificate (tls_views).
 
 images/: uploads for issues (the editor's images and covers), their sizes for the web and
 email, and the image library; publishing owns them because an image exists to be shown in an
@@ -35,13 +38,17 @@ def init_app(app: Flask) -> None:
         settings_views,
         team_views,
         templating,
+        tls_views,
     )
+    from saas.publishing.custom_domain_checks import recheck_custom_domains
     from saas.publishing.issues import publish_due_issues
 
     app.register_blueprint(team_views.invitations_bp)
+    app.register_blueprint(tls_views.tls_bp)
     templating.init_app(app)
     images.init_app(app)
     periodic.register(app, "scheduled publishing", publish_due_issues)
+    periodic.register(app, "re-checking custom domains", recheck_custom_domains, periodic.DAILY)
 
 
 def register_parents(app: Flask) -> None:

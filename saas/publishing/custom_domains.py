@@ -5,27 +5,25 @@ served by the tenancy middleware nor used in links, until a TXT record
 ``_tend-verify.<domain>`` with the value ``tend-verify=<token>`` is found in DNS. Any number
 of publications may claim a domain while it is pending; the first to verify it holds it (a
 partial unique index guarantees one verified holder), and the others' claims show as taken.
-Verification is checked when the practitioner asks, not re-checked periodically.
+Verification is checked when the practitioner asks; once verified, a domain is re-checked
+daily (saas.publishing.custom_domain_checks) and stops being served after a grace period if
+its DNS moved away.
 """
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import dns.exception
-import dns.resolver
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from saas.core import dns_lookup
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.publishing.models import Publication
-
-log = logging.getLogger(__name__)
 
 RECORD_PREFIX = "_tend-verify"
 VALUE_PREFIX = "tend-verify="
@@ -118,53 +116,18 @@ def forget_cached_lookups() -> None:
         domains.forget()
 
 
-def nameserver_address(configured: str) -> tuple[str, int]:
-    """Split DNS_RESOLVER (``127.0.0.1:5353``, ``[::1]:53``, ``10.0.0.2``) into ip and port."""
-    configured = configured.strip()
-    if configured.startswith("["):
-        host, _, rest = configured[1:].partition("]")
-        port = rest.lstrip(":")
-    elif configured.count(":") == 1:
-        host, _, port = configured.partition(":")
-    else:
-        host, port = configured, ""
-    return host, int(port) if port else 53
-
-
-def _resolver() -> dns.resolver.Resolver:
-    """The system resolver, or the one nameserver DNS_RESOLVER names, with a short timeout."""
-    configured = current_app.config.get("DNS_RESOLVER", "")
-    if configured.strip():
-        resolver = dns.resolver.Resolver(configure=False)
-        host, port = nameserver_address(configured)
-        resolver.nameservers = [host]
-        resolver.port = port
-    else:
-        resolver = dns.resolver.Resolver()
-    resolver.timeout = resolver.lifetime = float(current_app.config["DNS_TIMEOUT"])
-    return resolver
-
-
 def txt_values(name: str) -> list[str]:
     """The TXT record values published at `name` (chunks joined); VerificationFailed if none."""
     try:
-        answer = _resolver().resolve(name, "TXT", search=False)
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+        return dns_lookup.txt(name)
+    except dns_lookup.NotFound:
         raise VerificationFailed(NOT_FOUND_YET) from None
-    except dns.exception.Timeout:
+    except dns_lookup.TimedOut:
         raise VerificationFailed("The DNS lookup timed out. " + NOT_FOUND_YET) from None
-    except (dns.exception.DNSException, OSError, ValueError) as exc:
-        # SERVFAIL everywhere, no resolver configured, a malformed DNS_RESOLVER: log for the
-        # operator, tell the practitioner something they can act on.
-        log.warning("custom domain TXT lookup failed for %s: %r", name, exc)
+    except dns_lookup.LookupFailed:
         raise VerificationFailed(
             "We could not ask DNS about your domain just now. Try again in a few minutes."
         ) from None
-    return [
-        b"".join(rdata.strings).decode("utf-8", "replace").strip()
-        for rdata in answer
-        if hasattr(rdata, "strings")
-    ]
 
 
 def verify(publication: Publication) -> Publication:

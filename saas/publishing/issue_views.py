@@ -47,10 +47,18 @@ def issues():
     filters = IssueFilterForm(request.args)
     filters.validate()
     status = filters.status.data if filters.status.data in STATUSES else None
+    raw_page = request.args.get("page", "1")
+    page = issue_service.list_issues(
+        g.publication,
+        status=status,
+        search=filters.q.data,
+        page=int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1,
+    )
     return render_template(
         "publishing/issues.html",
         filters=filters,
-        issues=issue_service.list_issues(g.publication, status=status, search=filters.q.data),
+        page=page,
+        issues=page.items,
         counts=issue_service.status_counts(g.publication),
         status=status,
         checklist=getting_started.checklist(g.publication),

@@ -214,27 +214,44 @@ def publish_due_issues(now: datetime | None = None) -> int:
     return published
 
 
+ISSUES_PER_PAGE = 50
+
+
 def list_issues(
-    publication: Publication, status: str | None = None, search: str | None = None
-) -> list[Issue]:
-    """Dashboard list: newest first, optionally filtered by status and a title/body search."""
-    query = select(Issue).where(Issue.publication_id == publication.id)
+    publication: Publication,
+    status: str | None = None,
+    search: str | None = None,
+    page: int = 1,
+    per_page: int = ISSUES_PER_PAGE,
+) -> Page:
+    """Dashboard list, a page at a time: drafts first, then newest number first, optionally
+    filtered by status and a title/body search (a page past the end shows the last one).
+
+    The total comes with the page (a window count), so a search reads the issues' text once.
+    """
+    query = select(Issue, func.count().over()).where(Issue.publication_id == publication.id)
     if status:
         query = query.where(Issue.status == status)
-    if search:
-        pattern = f"%{search.strip().lower()}%"
+    if search and search.strip():
+        term = search.strip()
         query = query.where(
             or_(
-                func.lower(Issue.title).like(pattern),
-                func.lower(Issue.subtitle).like(pattern),
-                func.lower(Issue.body_markdown).like(pattern),
+                Issue.title.icontains(term, autoescape=True),
+                Issue.subtitle.icontains(term, autoescape=True),
+                Issue.body_markdown.icontains(term, autoescape=True),
             )
         )
-    return list(
-        db.session.scalars(
-            query.order_by(Issue.number.desc().nulls_first(), Issue.updated_at.desc())
-        )
+    query = query.order_by(
+        Issue.number.desc().nulls_first(), Issue.updated_at.desc(), Issue.id.desc()
     )
+    page = max(1, page)
+    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
+    if not rows and page > 1:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        return list_issues(publication, status, search, max(1, -(-total // per_page)), per_page)
+    total = rows[0][1] if rows else 0
+    pages = max(1, -(-total // per_page))
+    return Page(items=[issue for issue, _ in rows], page=page, pages=pages, total=total)
 
 
 def status_counts(publication: Publication) -> dict[str, int]:

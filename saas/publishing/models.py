@@ -58,6 +58,10 @@ class Publication(db.Model):
     # when it was seen; a domain is served only once verified. A new domain resets both.
     custom_domain_token: Mapped[str | None] = mapped_column(String(64), nullable=True)
     custom_domain_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The daily re-check of a verified domain: when it last ran, and since when the domain has
+    # pointed elsewhere (served for a grace period, then no longer; see custom_domain_checks).
+    custom_domain_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    custom_domain_failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     welcome_message: Mapped[str] = mapped_column(Text, nullable=False, default="")
     # Honoured across every worker by saas.delivery.throttle.
     max_send_rate: Mapped[int] = mapped_column(Integer, nullable=False, default=20)

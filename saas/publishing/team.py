@@ -30,6 +30,33 @@ def members_of(publication: Publication) -> list[Membership]:
     )
 
 
+def owners_of(publication: Publication) -> list[User]:
+    """The publication's owners (who hear about its domains, plan and the like)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.publication_id == publication.id, Membership.role == ROLE_OWNER)
+            .order_by(User.id)
+        )
+    )
+
+
+def mail_owners(publication: Publication, template: str, **context) -> None:
+    """Queue `email/<template>` to each owner (with `name` and `publication` in its context)."""
+    for owner in owners_of(publication):
+        queue_email(
+            compose(
+                template,
+                to=owner.email,
+                to_name=owner.name,
+                name=owner.name,
+                publication=publication,
+                **context,
+            )
+        )
+
+
 def pending_invitations(publication: Publication) -> list[Invitation]:
     """Invitations not yet accepted."""
     return list(

@@ -34,7 +34,7 @@ def inbox_counts() -> dict:
         return {}
     return {
         "inbox_unread": reply_queries.unread_count(publication),
-        "reply_counts": lambda: reply_queries.reply_counts(publication),
+        "reply_counts": lambda issue_ids: reply_queries.reply_counts(publication, issue_ids),
     }
 
 

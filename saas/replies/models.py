@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     event,
+    select,
     update,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -140,9 +141,21 @@ def _forget_erased_reader(mapper, connection, subscriber: Subscriber) -> None:
 
     Their replies stay only as "deleted" placeholders, so other readers' answers under them
     survive (the database would otherwise cascade the delete to those too, or, on SQLite,
-    leave the rows behind).
+    leave the rows behind). The practitioner's answers emailed to them were written to them
+    alone (and their subject repeats the reader's): those become placeholders too. Answers
+    on the public thread stay, as the author's own words on the issue.
     """
     replies = Reply.__table__
+    theirs = select(replies.c.id).where(replies.c.subscriber_id == subscriber.id)
+    connection.execute(
+        update(replies)
+        .where(
+            replies.c.answer_to_id.in_(theirs),
+            replies.c.is_author.is_(True),
+            replies.c.channel == CHANNEL_EMAIL,
+        )
+        .values(body_text="", body_html="", subject="", email_references="", deleted_at=utcnow())
+    )
     connection.execute(
         update(replies)
         .where(replies.c.subscriber_id == subscriber.id)

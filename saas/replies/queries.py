@@ -100,8 +100,10 @@ def readers_own(publication: Publication, issue: Issue, subscriber_id: int) -> l
     )
 
 
-def reply_counts(publication: Publication) -> dict[int, tuple[int, int]]:
-    """Per issue id: (readers' replies, of which unread)."""
+def reply_counts(publication: Publication, issue_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per issue id of `issue_ids` (a page of a list): (readers' replies, of which unread)."""
+    if not issue_ids:
+        return {}
     rows = db.session.execute(
         select(
             Reply.issue_id,
@@ -110,6 +112,7 @@ def reply_counts(publication: Publication) -> dict[int, tuple[int, int]]:
         )
         .where(
             Reply.publication_id == publication.id,
+            Reply.issue_id.in_(issue_ids),
             Reply.is_author.is_(False),
             Reply.deleted_at.is_(None),
         )
@@ -151,17 +154,11 @@ def status_counts(publication: Publication) -> dict[str, int]:
 SEARCH_WINDOW = 1_000
 
 
-def _inbox_query(publication: Publication, filters: InboxFilters, *columns):
-    query = (
-        select(*columns)
-        .select_from(Reply)
-        .join(Issue, Issue.id == Reply.issue_id)
-        .outerjoin(Subscriber, Subscriber.id == Reply.subscriber_id)
-        .where(
-            Reply.publication_id == publication.id,
-            Reply.is_author.is_(False),
-            Reply.deleted_at.is_(None),
-        )
+def _narrowed(query, publication: Publication, filters: InboxFilters):
+    query = query.where(
+        Reply.publication_id == publication.id,
+        Reply.is_author.is_(False),
+        Reply.deleted_at.is_(None),
     )
     if filters.issue_id:
         query = query.where(Reply.issue_id == filters.issue_id)
@@ -171,7 +168,24 @@ def _inbox_query(publication: Publication, filters: InboxFilters, *columns):
         query = query.where(Reply.channel == filters.channel)
     if filters.unread:
         query = query.where(Reply.read_at.is_(None))
-    return query.order_by(Reply.created_at.desc(), Reply.id.desc())
+    return query
+
+
+def _inbox_query(publication: Publication, filters: InboxFilters, *columns):
+    query = (
+        select(*columns)
+        .select_from(Reply)
+        .join(Issue, Issue.id == Reply.issue_id)
+        .outerjoin(Subscriber, Subscriber.id == Reply.subscriber_id)
+    )
+    return _narrowed(query, publication, filters).order_by(Reply.created_at.desc(), Reply.id.desc())
+
+
+def _inbox_total(publication: Publication, filters: InboxFilters) -> int:
+    # The joins only add columns (every reply has its issue): count the replies alone.
+    return db.session.scalar(
+        _narrowed(select(func.count()).select_from(Reply), publication, filters)
+    )
 
 
 def _search(publication: Publication, filters: InboxFilters) -> tuple[list[int], bool]:
@@ -208,7 +222,7 @@ def inbox_page(
         ids, limited = _search(publication, filters)
         total = len(ids)
     else:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        total = _inbox_total(publication, filters)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     if filters.search.strip():

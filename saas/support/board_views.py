@@ -72,7 +72,9 @@ def support_list():
     require_support_access()
     form = _filter_form(request.args)
     filters = _filters(request.args)
-    found = support_queries.find(g.publication, filters)
+    raw = request.args.get("page", "1")
+    page = int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    found = support_queries.find_page(g.publication, filters, page)
     export = ExportForm(
         stage=filters.stage or "",
         date_from=filters.date_from.isoformat() if filters.date_from else "",
@@ -90,7 +92,6 @@ def support_list():
         labels=support_pipeline.STAGE_LABELS,
         contact_labels=support_pipeline.CONTACT_LABELS,
         search_cap=support_queries.SEARCH_CAP,
-        list_limit=support_queries.LIST_LIMIT,
         titles=support_queries.issue_titles(
             g.publication, [r.source_issue_number for r in found.items if r.source_issue_number]
         ),
@@ -104,7 +105,7 @@ def export_support():
     if not form.validate_on_submit():
         return redirect(url_for("dashboard.support.support_list"))
     filters = _filters(request.form)
-    found = support_queries.find(g.publication, filters, limit=None)
+    found = support_queries.find(g.publication, filters)
     text = support_export.export_csv(
         g.publication,
         found.items,

@@ -3,23 +3,27 @@
 Names, addresses and messages are encrypted, so SQL can filter only by stage, date and
 source issue. Search and "same address" decrypt in Python over the newest SEARCH_CAP rows
 that pass those filters: plenty for one practitioner's intake, and the page says when the
-cap was reached.
+cap was reached. Search reads only the encrypted columns it looks in, and the list shows
+PER_PAGE requests a page, so a page decrypts and renders a bounded number of rows.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, Text, func, select, type_coerce
+from sqlalchemy.orm import defer
 
+from saas.core import crypto
 from saas.core.extensions import db
 from saas.publishing.models import Issue, Publication
 from saas.support.models import CLOSED, EVENT_NOTE, STAGES, SupportEvent, SupportRequest
 
 SEARCH_CAP = 2_000
-LIST_LIMIT = 500
+PER_PAGE = 50
 BOARD_COLUMN_LIMIT = 50
 BOARD_CLOSED_DAYS = 30
 NO_ISSUE = "none"
@@ -43,10 +47,14 @@ class Filters:
 
 @dataclass(frozen=True)
 class Found:
-    """Requests matching the filters, and whether search stopped at its cap."""
+    """Requests matching the filters (a page of them, for the list), and whether search
+    stopped at its cap."""
 
     items: list[SupportRequest]
     capped: bool
+    page: int = 1
+    pages: int = 1
+    total: int = 0
 
 
 def _local_midnight(day: date, tz: str) -> datetime:
@@ -70,9 +78,11 @@ def _filtered(publication: Publication, filters: Filters) -> Select:
     return query.order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
 
 
-def notes_by_request(ids: list[int]) -> dict[int, list[str]]:
+def notes_by_request(ids: list[int] | Select) -> dict[int, list[str]]:
+    """Private notes per request, for requests with these ids (a list, or a query of them:
+    thousands of ids go to the database as a subquery, not as thousands of parameters)."""
     notes: dict[int, list[str]] = {}
-    if not ids:
+    if isinstance(ids, list) and not ids:
         return notes
     rows = db.session.execute(
         select(SupportEvent.request_id, SupportEvent.body).where(
@@ -84,31 +94,87 @@ def notes_by_request(ids: list[int]) -> dict[int, list[str]]:
     return notes
 
 
-def searchable_text(request: SupportRequest, notes: list[str]) -> str:
-    """Everything search looks through for one request, case-folded."""
-    parts = [request.name or "", request.email, request.phone or "", request.message]
-    for answer in request.answers or []:
+# What search reads, still encrypted: each value is decrypted only until one matches.
+_SEARCHED = (
+    SupportRequest.id,
+    *(
+        type_coerce(column, Text).label(column.key)
+        for column in (
+            SupportRequest.name,
+            SupportRequest.email,
+            SupportRequest.phone,
+            SupportRequest.message,
+            SupportRequest.answers,
+        )
+    ),
+)
+
+
+def _holds(row, notes: list[str], needle: str, decrypt) -> bool:
+    """Whether the request's name, address, phone, message, answers or notes hold `needle`
+    (`needle` case-folded, each text case-folded)."""
+    for token in (row.name, row.email, row.phone, row.message):
+        if needle in decrypt(token).casefold():
+            return True
+    for answer in json.loads(decrypt(row.answers) or "[]"):
         value = answer.get("value")
-        parts.append(", ".join(value) if isinstance(value, list) else str(value or ""))
-    parts.extend(notes)
-    return "\n".join(parts).casefold()
+        text = ", ".join(value) if isinstance(value, list) else str(value or "")
+        if needle in text.casefold():
+            return True
+    return any(needle in note.casefold() for note in notes)
 
 
-def find(publication: Publication, filters: Filters, limit: int | None = LIST_LIMIT) -> Found:
-    """Requests matching the filters, newest first (search decrypts; see module doc).
-
-    `limit` bounds what is returned (None: everything, for the export).
-    """
+def _search(publication: Publication, filters: Filters) -> tuple[list[int], bool]:
+    """Ids of the requests whose text holds the search, newest first, and whether the
+    window was full (reads the searched columns only: no whole rows for a window)."""
     query = _filtered(publication, filters)
+    rows = db.session.execute(query.with_only_columns(*_SEARCHED).limit(SEARCH_CAP + 1)).all()
+    capped = len(rows) > SEARCH_CAP
+    rows = rows[:SEARCH_CAP]
+    notes = notes_by_request(query.with_only_columns(SupportRequest.id).limit(SEARCH_CAP))
+    needle, decrypt = filters.search.casefold(), crypto.decryptor()
+    matches = [row.id for row in rows if _holds(row, notes.get(row.id, []), needle, decrypt)]
+    return matches, capped
+
+
+# The list and the board show who and when, never what was written: leave the message and
+# answers encrypted in the database (they load, and decrypt, only if something reads them).
+_LISTED = (defer(SupportRequest.message), defer(SupportRequest.answers))
+
+
+def _in_order(ids: list[int]) -> list[SupportRequest]:
+    query = select(SupportRequest).where(SupportRequest.id.in_(ids)).options(*_LISTED)
+    found = {r.id: r for r in db.session.scalars(query)}
+    return [found[i] for i in ids if i in found]
+
+
+def find(publication: Publication, filters: Filters) -> Found:
+    """Every request matching the filters, newest first (for the export)."""
     if not filters.search:
-        return Found(list(db.session.scalars(query.limit(limit))), False)
-    candidates = list(db.session.scalars(query.limit(SEARCH_CAP + 1)))
-    capped = len(candidates) > SEARCH_CAP
-    candidates = candidates[:SEARCH_CAP]
-    notes = notes_by_request([r.id for r in candidates])
-    needle = filters.search.casefold()
-    matches = [r for r in candidates if needle in searchable_text(r, notes.get(r.id, []))]
-    return Found(matches[:limit] if limit else matches, capped)
+        return Found(list(db.session.scalars(_filtered(publication, filters))), False)
+    ids, capped = _search(publication, filters)
+    return Found(_in_order(ids), capped, total=len(ids))
+
+
+def find_page(
+    publication: Publication, filters: Filters, page: int = 1, per_page: int = PER_PAGE
+) -> Found:
+    """One page of the requests matching the filters, newest first (past the end: the last)."""
+    query = _filtered(publication, filters).options(*_LISTED)
+    if filters.search:
+        ids, capped = _search(publication, filters)
+        total = len(ids)
+    else:
+        capped = False
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    if filters.search:
+        items = _in_order(ids[start : start + per_page])
+    else:
+        items = list(db.session.scalars(query.offset(start).limit(per_page)))
+    return Found(items, capped, page, pages, total)
 
 
 def board(publication: Publication) -> dict[str, list[SupportRequest]]:
@@ -125,7 +191,7 @@ def board(publication: Publication) -> dict[str, list[SupportRequest]]:
             )
         else:
             query = query.order_by(SupportRequest.created_at, SupportRequest.id)
-        columns[stage] = list(db.session.scalars(query.limit(BOARD_COLUMN_LIMIT)))
+        columns[stage] = list(db.session.scalars(query.options(*_LISTED).limit(BOARD_COLUMN_LIMIT)))
     return columns
 
 

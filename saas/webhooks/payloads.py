@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
-
 from saas.audience.models import Subscriber
-from saas.core.extensions import db
 from saas.core.links import absolute_public_url
-from saas.delivery.models import Delivery, Send
+from saas.delivery import upkeep
+from saas.delivery.models import Send
 from saas.publishing.models import Issue, Publication
 from saas.replies.models import Reply
 from saas.support.models import SupportRequest
@@ -57,14 +55,8 @@ def issue(publication: Publication, item: Issue) -> dict[str, Any]:
 
 
 def send(item: Send) -> dict[str, Any]:
-    """A finished send, with its deliveries counted by outcome."""
-    counts = dict(
-        db.session.execute(
-            select(Delivery.status, func.count())
-            .where(Delivery.send_id == item.id)
-            .group_by(Delivery.status)
-        ).all()
-    )
+    """A finished send, with its deliveries counted by outcome (as the send kept them)."""
+    counts = item.final_counts or upkeep.delivery_counts(item)
     return {
         "id": item.id,
         "issue_id": item.issue_id,

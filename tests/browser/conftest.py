@@ -1,22 +1,18 @@
-"""Browser fixtures: the session app on a live HTTP server, and real Chromium via Playwright.
+"""Browser fixtures: real Chromium via Playwright, sized for desktop or phone, with axe.
 
-The live server runs in a daemon thread of the test process, so it shares the test's
-database, SMTP sink and queues; the autouse `clean_state` fixture resets them per test.
+Pages come from tests/conftest.py's `live_server`, which runs in a daemon thread of the test
+process, so it shares the test's database, SMTP sink and queues; the autouse `clean_state`
+fixture resets them per test.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from tests.browser.accessibility import AxeFindings
 from tests.conftest import ARTIFACTS
-from tests.smtp_sink import free_port
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,18 +24,6 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="session")
-def live_server(app: Flask) -> Iterator[str]:
-    """Serve the session app on 127.0.0.1 at a free port; yield its base URL."""
-    port = free_port()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

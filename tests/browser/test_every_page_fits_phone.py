@@ -3,11 +3,14 @@
 The pages come from the app's url_map (every GET rule), with real ids and tokens filled in
 from demo-like data: a publication with issues, readers, a reply, a support request, an
 import, a send, paid tiers and an invitation. A practitioner visits the dashboard, account,
-billing and operator pages; a signed-out reader visits the rest. A new page fails
+billing and operator pages (the API keys page among them); a signed-out reader visits the rest
+(the API's reference page among them). A new page fails
 `test_every_page_is_listed` until it is added here, visited or skipped with a reason.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
@@ -40,6 +43,20 @@ SKIPPED = {
     "dashboard.audience.export_subscribers": "CSV download",
     "site.outbox": "development outbox: 404 unless MAIL_TRANSPORT=outbox (tests use SMTP)",
     "site.outbox_message": "development outbox: 404 unless MAIL_TRANSPORT=outbox",
+    "api.docs.openapi_json": "the API's OpenAPI document (JSON)",
+    "api.subscribers.list_subscribers": "JSON for other tools (the API)",
+    "api.subscribers.get_subscriber": "JSON for other tools (the API)",
+    "api.subscribers.list_tags": "JSON for other tools (the API)",
+    "api.issues.list_issues": "JSON for other tools (the API)",
+    "api.issues.get_issue": "JSON for other tools (the API)",
+    "api.sends.list_sends": "JSON for other tools (the API)",
+    "api.sends.get_send": "JSON for other tools (the API)",
+    "api.replies.list_replies": "JSON for other tools (the API)",
+    "api.support.list_stages": "JSON for other tools (the API)",
+    "api.support.list_support_requests": "JSON for other tools (the API)",
+    "api.support.get_support_request": "JSON for other tools (the API)",
+    "api.stats.get_stats": "JSON for other tools (the API)",
+    "tls.ask": "answers the TLS proxy (an empty 200 or a 404), not a page",
 }
 # Shown to the signed-in practitioner (operator too); every other page to a signed-out reader.
 PRACTITIONER_PREFIXES = ("dashboard.", "ops.", "billing.", "auth.security", "site.landing")
@@ -78,11 +95,15 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     """The demo publication and account, plus one of everything a page can show."""
     from saas.accounts import users
     from saas.accounts.models import User
+    from saas.api import keys as api_keys
     from saas.audience import reader_auth, reader_links, subscribers
     from saas.audience.models import PENDING, Subscriber, SubscriberImport
+    from saas.billing.models import PlanSubscription
     from saas.billing.paid import reader_access
+    from saas.core.model_base import utcnow
     from saas.core.tenancy import bound_to
-    from saas.delivery import sending
+    from saas.delivery import sending, sending_domains
+    from saas.delivery.domain_checks import DKIM, DMARC, MISSING, OK, RETURN_PATH, WRONG, Check
     from saas.delivery.models import Send
     from saas.ops.console import set_operator
     from saas.publishing import team
@@ -125,6 +146,35 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         db.session.add_all([pending, upload])
         db.session.commit()
         invitation = team.invite_editor(publication, owner, "editor@example.org")
+        api_keys.create_key(publication, "Calendar sync", ["subscribers:read", "issues:read"])
+        # On Pro, a sending domain mid-rotation whose last check found each kind of state.
+        db.session.add(
+            PlanSubscription(
+                user_id=owner.id,
+                stripe_subscription_id="sub_demo_pro",
+                stripe_customer_id="cus_demo",
+                plan="pro",
+                status="active",
+                current_period_end=utcnow() + timedelta(days=30),
+                stripe_created=utcnow(),
+            )
+        )
+        db.session.commit()
+        domain = sending_domains.set_up(publication, "maya@letters.attunement.com")
+        rotation = sending_domains.start_rotation(publication)
+        [active, _] = sending_domains.keys(domain)
+        sending_domains.apply_checks(
+            publication,
+            domain,
+            [
+                Check(
+                    DKIM, OK, f"The key at {active.selector}._domainkey matches.", active.selector
+                ),
+                Check(DKIM, MISSING, "There is no TXT record there yet.", rotation.selector),
+                Check(RETURN_PATH, WRONG, "The CNAME points at mail.elsewhere.example."),
+                Check(DMARC, MISSING, "There is no DMARC record at _dmarc.attunement.com."),
+            ],
+        )
         reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
         values = {
             "pub_slug": pub.slug,

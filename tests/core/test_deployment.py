@@ -1,5 +1,7 @@
 """The production compose file puts one proxy in front of gunicorn and trusts exactly it, and
-takes backups as a role that reads every row and changes none.
+takes backups as a role that reads every row and changes none; it validates against the
+compose specification, and its Caddyfile asks Tend before getting a custom domain's
+certificate (checked by `caddy validate` where Debian's caddy is installed).
 
 With gunicorn published and TRUSTED_PROXIES=1, anyone could send X-Forwarded-For and pick the
 address the rate limits count; the only way in must be the proxy, and the app must trust
@@ -9,8 +11,13 @@ real in test_backup_restore.py (PostgreSQL only).
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,3 +59,92 @@ def test_compose_backs_up_as_a_read_only_role_that_bypasses_row_level_security()
     # The web service grants the role read access after every migration.
     start = (ROOT / "Dockerfile").read_text()
     assert start.index("db upgrade") < start.index("grant-backup-role tend_backup --if-exists")
+
+
+def test_compose_file_validates_against_the_compose_specification():
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _caddy_blocks(text: str) -> list[tuple[list[str], list]]:
+    """A Caddyfile as nested (tokens, children) lines: enough to read its structure."""
+    root: list = []
+    stack = [root]
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip() if not raw.strip().startswith("#") else ""
+        if not line:
+            continue
+        tokens = line.split()
+        if tokens == ["}"]:
+            stack.pop()
+            assert stack, "a closing brace without an opening one"
+            continue
+        opens = tokens[-1] == "{"
+        entry = (tokens[:-1] if opens else tokens, [])
+        stack[-1].append(entry)
+        if opens:
+            stack.append(entry[1])
+    assert len(stack) == 1, "an opening brace is never closed"
+    return root
+
+
+def _find(blocks, *path: str):
+    for tokens, children in blocks:
+        if tokens[: len(path[:1])] == list(path[:1]):
+            return (tokens, children) if len(path) == 1 else _find(children, *path[1:])
+    return None
+
+
+def test_caddy_asks_tend_before_getting_a_certificate_for_a_custom_domain(app):
+    blocks = _caddy_blocks((ROOT / "deploy" / "caddy" / "Caddyfile").read_text())
+    options = next(children for tokens, children in blocks if tokens == [])
+    ask = _find(options, "on_demand_tls", "ask")
+    assert ask is not None, "no on_demand_tls ask in the global options"
+    url = ask[0][1]
+    assert url.startswith("http://web:8000/")
+    assert _compose()["services"]["web"]["expose"] == ["8000"]
+    path = url.removeprefix("http://web:8000")
+    with app.test_request_context():
+        adapter = app.url_map.bind("web")
+        assert adapter.match(path)[0] == "tls.ask", "the ask URL is Tend's endpoint"
+    on_demand = next(tokens for tokens, children in blocks if _find(children, "tls", "on_demand"))
+    assert on_demand == ["https://"], "custom domains: every other name, on port 443"
+    proxies = [_find(children, "reverse_proxy") for tokens, children in blocks if tokens]
+    assert all(p is not None and p[0] == ["reverse_proxy", "web:8000"] for p in proxies)
+
+
+def test_the_caddyfile_is_valid_for_caddy_itself(tmp_path):
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip(
+            "caddy is not installed (Debian: apt-get install caddy); structure checked above"
+        )
+    for site in (":80", "tend.example.com"):
+        result = subprocess.run(
+            [
+                caddy,
+                "validate",
+                "--adapter",
+                "caddyfile",
+                "--config",
+                str(ROOT / "deploy" / "caddy" / "Caddyfile"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={
+                "PATH": os.environ["PATH"],
+                "HOME": str(tmp_path),
+                "XDG_DATA_HOME": str(tmp_path),
+                "XDG_CONFIG_HOME": str(tmp_path),
+                "SITE_ADDRESS": site,
+            },
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "Valid configuration" in result.stdout + result.stderr

@@ -5,16 +5,19 @@ this test kills, the suite's database, and an SMTP sink. While Redis is down:
 
 - a reader subscribes: the page answers, the reader is stored pending, and the confirmation
   mail is parked in the database (job_outbox) instead of being lost or answered with a 500;
-- the rate limiter lets requests through and logs the error (it fails open), so sign-in
-  still works and a wrong password is still refused;
+- the rate limiter counts in memory (Flask-Limiter's fallback, logged once), so sign-in
+  still works, a wrong password is still refused, and the public forms still answer 429
+  once an address has used its tries (the support form with its own page);
 - the practitioner's subscriber list answers, counting from the database.
 
 When Redis is back, a `python -m worker` hands the parked job over and the reader gets the
-confirmation mail, once.
+confirmation mail, once; the limiter says it recovered (once) and counts in Redis again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import re
 import signal
@@ -26,6 +29,7 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
+from redis import Redis
 from sqlalchemy import func, select
 
 from saas.audience.models import PENDING, Subscriber
@@ -37,8 +41,20 @@ from tests.delivery.test_crash_safety import _kill, _start, _wait_for
 from tests.delivery.test_outages import _redis
 from tests.factories import PASSWORD
 from tests.smtp_sink import free_port
+from tests.support_helpers import reader_form
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+LIMITED = "eager@example.org"
+FELL_BACK = "Rate limit storage unreachable - falling back to in-memory storage"
+RECOVERED = "Rate limit storage recovered"
+
+
+def _address_digest(app, address: str) -> str:
+    """The part of the subscribe form's per-address limit key that stands for `address`."""
+    key = app.config["SECRET_KEY"].encode()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class Browser:
@@ -116,6 +132,16 @@ def test_tend_keeps_working_while_redis_is_down(app, factories, smtp_sink, tmp_p
             parked = db.session.scalars(select(ParkedJob.path)).all()
         assert parked == ["worker.jobs.send_email"]
 
+        # The subscribe form allows an address 3 tries an hour; counted in memory now.
+        tries = [browser.post("/p/calm/subscribe", {"email": LIMITED})[0] for _ in range(4)]
+        assert tries == [200, 200, 200, 429]
+        # The support form's own 429 page (it keeps the crisis lines), also counted in memory.
+        asked = [
+            browser.post("/p/calm/support", reader_form(app, pub, email=LIMITED)) for _ in range(4)
+        ]
+        assert [status for status, _ in asked] == [200, 200, 200, 429]
+        assert "116 123" in asked[-1][1]
+
         status, html = browser.post(
             "/login", {"email": "owner@example.com", "password": "wrong one"}, form_page="/login"
         )
@@ -146,9 +172,23 @@ def test_tend_keeps_working_while_redis_is_down(app, factories, smtp_sink, tmp_p
             .get_content(),
         )
         assert link, "the confirmation mail has no link"
+
+        # The limiter looks at Redis again after 1, 2, 4 ... 32 s of requests.
+        deadline = time.monotonic() + 120
+        while RECOVERED not in (tmp_path / "web.log").read_text():
+            assert time.monotonic() < deadline, "the limiter never went back to Redis"
+            browser.get("/p/calm/")
+            time.sleep(0.25)
+        # Counting is in Redis again: the fresh Redis has no count for the address yet.
+        assert browser.post("/p/calm/subscribe", {"email": LIMITED})[0] == 200
+        counted = [key.decode() for key in Redis(port=redis_port).keys("LIMITS*")]
+        assert any(_address_digest(app, LIMITED) in key for key in counted), counted
     finally:
         for process in (worker, web, redis):
             if process is not None:
                 _kill(process, signal.SIGTERM)
     log = (tmp_path / "web.log").read_text()
     assert "parking job worker.jobs.send_email" in log
+    assert log.count(FELL_BACK) == 1 and log.count(RECOVERED) == 1
+    assert "ratelimit " not in log, "no line per refused request (it names the key)"
+    assert LIMITED not in log

@@ -2,7 +2,9 @@
 
 New routes are covered automatically. A route without `<pub_slug>` must be listed in
 PLATFORM_ENDPOINTS (it belongs to no tenant), and a route argument the walk does not know
-how to fill fails the test, so nobody can add an unscoped route silently.
+how to fill fails the test, so nobody can add an unscoped route silently. API routes
+(`/api/...`, whose tenant is the caller's key) are walked with another publication's key,
+holding every scope: Alpha's ids answer 404 or 403, never Alpha's data.
 """
 
 from __future__ import annotations
@@ -56,6 +58,23 @@ PLATFORM_ENDPOINTS = {
     "booking_hooks.receive_booking",
     # Stored images by their content-hash key: public files, like those an email links to.
     "media.file",
+    # The TLS proxy asks whether a host may get a certificate: it names a domain, not a tenant.
+    "tls.ask",
+}
+
+# The API's own documentation: the same for everyone, no key needed.
+API_DOCUMENTATION = {"api.docs.openapi_json", "api.docs.reference_page"}
+# Bodies for API calls, valid in every way but whose ids are Alpha's (filled in by the walk).
+API_BODIES = {
+    "api.subscribers.create_subscriber": lambda ids: {
+        "email": "walker@bravo.example",
+        "consent_note": "Asked at a talk",
+        "imported_with_consent": True,
+    },
+    "api.subscribers.tag_subscriber": lambda ids: {"names": ["walked"]},
+    "api.issues.create_issue": lambda ids: {"title": "Walked draft"},
+    "api.sends.create_send": lambda ids: {"issue_id": ids["issue_id"]},
+    "api.support.move_support_request": lambda ids: {"stage": "closed"},
 }
 
 
@@ -123,6 +142,13 @@ def two_tenants(app, factories, mailbox, client):
         from saas.billing.paid.reader_access import access_url
 
         paid_access_token = access_url(pub_a, reader_a.id).rsplit("/", 1)[1]
+    # Alpha has an API key, so its id exists to be guessed.
+    with app.app_context(), bound_to(pub_a.id):
+        from saas.api import keys as api_keys
+
+        key_id = api_keys.create_key(
+            db.session.get(type(pub_a), pub_a.id), "Alpha sync", ["subscribers:read"]
+        ).row.id
     # Alpha uploaded an image, so its id exists to be guessed.
     with app.app_context(), bound_to(pub_a.id):
         from saas.publishing.images import uploads as image_uploads
@@ -151,6 +177,7 @@ def two_tenants(app, factories, mailbox, client):
         "image_id": image_id,
         "endpoint_id": endpoint_id,
         "delivery_id": delivery_id,
+        "key_id": key_id,
         "token": {
             "public.audience.confirm_subscription": confirm_token,
             "public.audience.unsubscribe": unsubscribe_token,
@@ -168,12 +195,62 @@ def _request(client, method: str, url: str, token: str):
     return client.open(url, method=method, data={"csrf_token": token})
 
 
+def _bravo_api_key(app, pub_b) -> str:
+    """A key of Bravo's with every scope, support requests included."""
+    from saas.api import keys as api_keys
+    from saas.api import scopes
+
+    with app.app_context(), bound_to(pub_b.id):
+        return api_keys.create_key(
+            db.session.get(type(pub_b), pub_b.id),
+            "Bravo walker",
+            list(scopes.ALL),
+            support_when_confidential=True,
+        ).secret
+
+
+def _walk_api_rule(app, rule, alpha_values: dict, key: str) -> int:
+    """Call one API route with Bravo's key and Alpha's ids; return how many calls were made."""
+    object_args = set(rule.arguments)
+    unknown = object_args - alpha_values.keys()
+    assert not unknown, f"{rule.rule}: teach the walk how to fill {unknown}"
+    values = {name: alpha_values[name] for name in object_args}
+    with app.test_request_context():
+        url = app.url_for(rule.endpoint, **values)
+    api = app.test_client()  # no session: the key alone speaks
+    checked = 0
+    for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+        body = API_BODIES.get(rule.endpoint)
+        response = api.open(
+            url,
+            method=method,
+            headers={"Authorization": f"Bearer {key}"},
+            json=body(alpha_values) if body else None,
+        )
+        assert b"Alpha" not in response.data and b"alpha" not in response.data, (
+            f"{method} {url} shows Alpha's data"
+        )
+        if object_args or rule.endpoint == "api.sends.create_send":
+            assert response.status_code in (403, 404, 422), (
+                f"{method} {url} -> {response.status_code}"
+            )
+        else:
+            assert response.status_code in (200, 201), f"{method} {url} -> {response.status_code}"
+        checked += 1
+    return checked
+
+
 def walk_every_route_as_another_tenant(app, client, two_tenants) -> int:
     """Request every route with Alpha's ids as Bravo's owner; return how many were checked."""
     pub_a, pub_b, alpha_values, _ = two_tenants
     token = csrf_token(client, "/dashboard/new")
+    bravo_key = _bravo_api_key(app, pub_b)
     checked = 0
     for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api."):
+            if rule.endpoint not in API_DOCUMENTATION:
+                checked += _walk_api_rule(app, rule, alpha_values, bravo_key)
+            continue
         if "pub_slug" not in rule.arguments:
             assert rule.endpoint in PLATFORM_ENDPOINTS, (
                 f"{rule.rule} has no <pub_slug>: scope it or list it in PLATFORM_ENDPOINTS"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
+from saas.audience import subscribers
+from saas.audience.models import Subscriber
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
 from saas.delivery import sending
 from saas.delivery.models import Delivery, Send
-from saas.publishing.models import Issue
-from tests.conftest import drain_jobs, login, post_form
+from saas.publishing.models import Issue, Publication
+from tests.conftest import csrf_token, drain_jobs, login, post_form
 
 
 @pytest.fixture()
@@ -143,3 +146,57 @@ def test_new_readers_wait_until_a_send_in_progress_is_over(
     assert _received(mailbox) == ["ada@example.org"]
     with app.app_context(), bound_to(pub.id):
         assert db.session.scalar(select(func.count()).select_from(Delivery)) == 1
+
+
+def test_new_readers_are_whoever_turned_active_since_the_send_however_they_did(
+    app, client, factories, practice, mailbox
+):
+    """Confirming late, coming back after unsubscribing, or an import with old dates: the
+    count looks only at readers activated since the send, and finds each of them."""
+    pub, issue = practice  # pending@ and gone@ were on the list before the send
+    factories.subscriber(pub, email="ada@example.org")
+    factories.subscriber(pub, email="back@example.org")
+    _send_now(client, pub, issue)
+    send = _send(app, pub)
+    assert send.total == 2 and send.final_counts == {"sent": 2}
+    with app.app_context(), bound_to(pub.id):
+        publication = db.session.get(Publication, pub.id)
+        for email, status in (("pending@example.org", "active"), ("back@example.org", "gone")):
+            reader = subscribers.find_by_email(publication, email)
+            if status == "gone":
+                subscribers.unsubscribe(publication, reader.id, "test")
+                reader.status = "active"  # and back again: they had the issue already
+            else:
+                reader.status = status
+            db.session.commit()
+    url = f"/dashboard/{pub.slug}/subscribers/import"
+    csv = b"email,status,created_at,confirmed_at\nold@example.org,active,2019-01-01,2019-01-02\n"
+    data = {"csrf_token": csrf_token(client, url), "file": (io.BytesIO(csv), "list.csv")}
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 303
+    drain_jobs(app)
+    with app.app_context(), bound_to(pub.id):
+        assert sending.new_reader_count(db.session.get(Publication, pub.id), send) == 2
+    _to_new_readers(client, pub, send)
+    assert _received(mailbox) == sorted(
+        ["ada@example.org", "back@example.org", "old@example.org", "pending@example.org"]
+    )
+    send = _send(app, pub)
+    assert (send.total, send.final_counts) == (4, {"sent": 4})
+    with app.app_context(), bound_to(pub.id):
+        assert sending.new_reader_count(db.session.get(Publication, pub.id), send) == 0
+
+
+def test_readers_activated_long_before_the_send_are_not_looked_at(app, client, factories, practice):
+    pub, issue = practice
+    factories.subscriber(pub, email="ada@example.org")
+    _send_now(client, pub, issue)
+    send = _send(app, pub)
+    with app.app_context(), bound_to(pub.id):
+        # A reader without the issue but active since before the send cannot exist; make one
+        # (by removing Ada's delivery) to show the count does not read that far back.
+        db.session.execute(
+            update(Subscriber).values(activated_at=send.started_at - timedelta(hours=1))
+        )
+        db.session.execute(delete(Delivery))
+        db.session.commit()
+        assert sending.new_reader_count(db.session.get(Publication, pub.id), send) == 0

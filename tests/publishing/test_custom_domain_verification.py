@@ -292,6 +292,6 @@ def test_only_the_publications_owner_can_check_its_domain(app, client, factories
     ],
 )
 def test_dns_resolver_setting_is_read_as_host_and_port(configured, expected):
-    from saas.publishing.custom_domains import nameserver_address
+    from saas.core.dns_lookup import nameserver_address
 
     assert nameserver_address(configured) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -185,6 +186,50 @@ def test_dashboard_lists_filters_and_searches_issues(app, client, factories):
     found = client.get(base + "?q=GARDEN").get_data(as_text=True)
     assert "Grief and gardens" in found and "Sleep notes" not in found
     assert client.get(base + "?status=bogus&q=" + "x" * 500).status_code == 200
+
+
+def test_the_issue_list_comes_a_page_at_a_time_with_reply_counts(app, client, factories):
+    pub = _owner_with_pub(factories, client)
+    with app.app_context(), bound_to(pub.id):
+        publication = db.session.get(Publication, pub.id)
+        for n in range(1, 54):
+            issue = issue_service.create_issue(
+                publication, title=f"Letter {n} of 100%", body_markdown=f"Words {n}."
+            )
+            issue_service.publish_issue(publication, issue.id)
+    draft = factories.issue(pub, title="Unfinished")
+    factories.reply(
+        pub,
+        factories.issue(pub, title="Letter 54 of 100%", publish=True),
+        factories.subscriber(pub),
+    )
+    base = f"/dashboard/{pub.slug}/issues"
+
+    def titles(query: str = "") -> tuple[list[str], str]:
+        html = client.get(base + query).get_data(as_text=True)
+        return re.findall(
+            r">(Unfinished|Letter \d+) of", html.replace(">Unfinished<", ">Unfinished of<")
+        ), html
+
+    first, html = titles()
+    assert first[:3] == ["Unfinished", "Letter 54", "Letter 53"] and len(first) == 50
+    assert "Page 1 of 2 · 55 issues" in html and "1 reply" in html
+    second, html = titles("?page=2")
+    assert second == [f"Letter {n}" for n in range(5, 0, -1)]
+    assert "1 reply" not in html, "replies are counted for the issues shown"
+    assert titles("?page=7")[0] == second  # past the end: the last page
+    assert titles("?q=letter+5")[0] == [
+        "Letter 54",
+        "Letter 53",
+        "Letter 52",
+        "Letter 51",
+        "Letter 50",
+        "Letter 5",
+    ]
+    assert titles("?q=100%25&status=draft")[0] == []  # % is a letter; the draft has none
+    # Every letter has a %, the draft none: 54 found, 4 on the second page.
+    assert titles("?q=%25&page=2")[0] == [f"Letter {n}" for n in range(4, 0, -1)]
+    assert draft.title not in titles("?status=published")[1]
 
 
 def test_schedule_publishes_when_due(app, client, factories):

@@ -93,7 +93,9 @@ def test_two_hundred_concurrent_replies_are_all_stored_and_counted(app, factorie
     with app.app_context(), bound_to(pub.id):
         publication = db.session.get(Publication, pub.id)
         assert reply_queries.public_count(publication, issue.id) == READERS + 1
-        assert reply_queries.reply_counts(publication) == {issue.id: (READERS + 1, READERS + 1)}
+        assert reply_queries.reply_counts(publication, [issue.id]) == {
+            issue.id: (READERS + 1, READERS + 1)
+        }
         assert reply_queries.unread_count(publication) == READERS + 1
         thread = reply_queries.public_thread(publication, db.session.get(Issue, issue.id))
         assert len(thread) == READERS // 2 + 1

@@ -188,6 +188,32 @@ def test_list_filters_by_stage_date_and_source_and_searches_decrypted_text(
     ).get_data(as_text=True)
 
 
+def test_the_list_comes_a_page_at_a_time_with_its_filters_kept(app, owner_client, pub, factories):
+    for n in range(53):
+        factories.support_request(
+            pub, name=f"Asker {n:02d}", message="About sleep" if n % 2 else ""
+        )
+    with app.app_context(), bound_to(pub.id):  # oldest first: Asker 00 is the oldest
+        for row in db.session.scalars(select(SupportRequest)):
+            row.created_at = utcnow() - timedelta(minutes=100 - int(row.name.split()[1]))
+        db.session.commit()
+
+    def page(query: str) -> tuple[list[str], str]:
+        html = owner_client.get(f"/dashboard/calm/support/list?{query}").get_data(as_text=True)
+        return re.findall(r">(Asker \d+)</a>", html), html
+
+    first, html = page("")
+    assert first == [f"Asker {n:02d}" for n in range(52, 2, -1)]
+    assert "Page 1 of 2 · 53 requests" in html and "page=2" in html
+    assert page("page=2")[0] == ["Asker 02", "Asker 01", "Asker 00"]
+    assert page("page=99")[0] == page("page=2")[0]  # past the end: the last page
+    asleep, html = page("q=sleep")
+    assert asleep == [f"Asker {n:02d}" for n in range(51, 0, -2)]  # 26 matches, one page
+    assert "Page 1 of" not in html
+    export = _post(owner_client, "/dashboard/calm/support/export.csv", {})
+    assert len(_csv(export)) == 54, "the export holds every request, not a page"
+
+
 def test_export_leaves_bodies_out_unless_asked(app, owner_client, pub, factories):
     a, b, c, _ = _seed(app, pub, factories)
     _post(owner_client, f"/dashboard/calm/support/{a.id}/notes", {"note": "call back Tuesday"})

@@ -3,7 +3,8 @@
 Every cell a spreadsheet would run as a formula (starting with =, +, -, @, tab or carriage
 return) gets a leading apostrophe, per OWASP's CSV-injection guidance, and every cell is
 quoted. Files start with a UTF-8 byte-order mark so Excel reads accents correctly. The list
-is read in keyset pages, so a million readers stream without being held in memory.
+streams without being held in memory: on PostgreSQL straight from one COPY
+(export_copy), elsewhere in keyset pages written here; its rows end in a line feed.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, tuple_
 
+from saas.audience.imports import export_copy
 from saas.audience.models import Subscriber, SubscriberImport, SubscriberTag, Tag
 from saas.core.extensions import db
 from saas.publishing.models import Publication
@@ -23,14 +25,6 @@ BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 SUBSCRIBER_COLUMNS = ("email", "name", "status", "tags", "source", "created_at", "confirmed_at")
 PAGE_ROWS = 1_000
-# One probe of subscriber_tags' primary key per reader on the page (OFFSET 0 keeps the
-# planner from turning it into a join), however stale the statistics after a big import.
-_PG_PAGE_TAGS = text(
-    "SELECT page.id, tags.name FROM unnest(CAST(:ids AS integer[])) AS page(id) "
-    "CROSS JOIN LATERAL (SELECT tag_id FROM subscriber_tags WHERE subscriber_id = page.id "
-    "OFFSET 0) AS link JOIN tags ON tags.id = link.tag_id AND tags.publication_id = :pid "
-    "ORDER BY tags.name"
-)
 
 
 def spreadsheet_safe(value: object) -> str:
@@ -41,28 +35,21 @@ def spreadsheet_safe(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _lines(rows: Iterable[Iterable[object]]) -> str:
+def _lines(rows: Iterable[Iterable[object]], lineterminator: str = "\r\n") -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator=lineterminator)
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 
-def _tag_names(publication: Publication, subscriber_ids: list[int]) -> dict[int, list[str]]:
+def _tag_names(subscriber_ids: list[int]) -> dict[int, list[str]]:
     """Tag names of one page of readers (ids already scoped to the publication)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Stale statistics can price this probe high enough to trigger JIT compilation,
-        # which costs more than the query.
-        db.session.execute(text("SET LOCAL jit = off"))
-        params = {"ids": subscriber_ids, "pid": publication.id}
-        rows = db.session.execute(_PG_PAGE_TAGS, params)
-    else:
-        rows = db.session.execute(
-            select(SubscriberTag.subscriber_id, Tag.name)
-            .join(Tag, Tag.id == SubscriberTag.tag_id)
-            .where(SubscriberTag.subscriber_id.in_(subscriber_ids))
-            .order_by(Tag.name)
-        )
+    rows = db.session.execute(
+        select(SubscriberTag.subscriber_id, Tag.name)
+        .join(Tag, Tag.id == SubscriberTag.tag_id)
+        .where(SubscriberTag.subscriber_id.in_(subscriber_ids))
+        .order_by(Tag.name)
+    )
     names: dict[int, list[str]] = {}
     for subscriber_id, name in rows:
         names.setdefault(subscriber_id, []).append(name)
@@ -71,7 +58,15 @@ def _tag_names(publication: Publication, subscriber_ids: list[int]) -> dict[int,
 
 def subscriber_csv(publication: Publication, status: str | None = None) -> Iterator[str]:
     """The publication's readers (optionally of one status), oldest first, as CSV text."""
-    yield BOM + _lines([SUBSCRIBER_COLUMNS])
+    yield BOM + _lines([SUBSCRIBER_COLUMNS], lineterminator="\n")
+    if db.session.get_bind().dialect.name == "postgresql":
+        yield from export_copy.subscriber_rows(publication, status, FORMULA_STARTS)
+    else:
+        yield from keyset_rows(publication, status)
+
+
+def keyset_rows(publication: Publication, status: str | None = None) -> Iterator[str]:
+    """The list's CSV rows written here, read in keyset pages (any database)."""
     columns = (
         Subscriber.id,
         Subscriber.email,
@@ -93,8 +88,8 @@ def subscriber_csv(publication: Publication, status: str | None = None) -> Itera
         ).all()
         if not page:
             return
-        tags = _tag_names(publication, [row.id for row in page])
-        yield _lines(
+        tags = _tag_names([row.id for row in page])
+        cells = (
             (
                 row.email,
                 row.name,
@@ -106,6 +101,7 @@ def subscriber_csv(publication: Publication, status: str | None = None) -> Itera
             )
             for row in page
         )
+        yield _lines(cells, lineterminator="\n")
         after = (page[-1].created_at, page[-1].id)
 
 

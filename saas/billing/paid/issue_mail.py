@@ -13,14 +13,24 @@ from __future__ import annotations
 from saas.audience.reader_links import IssueLinks
 from saas.billing.paid import paywall, reader_billing
 from saas.mail.newsletter import IssueMessage, MessageParts
+from saas.mail.senders import Sender
 from saas.publishing.images.markup import email_html
 from saas.publishing.models import Issue, Publication
 
 
 def issue_message(
-    publication: Publication, issue: Issue, *, preview: bool = False, test: bool = False
+    publication: Publication,
+    issue: Issue,
+    *,
+    preview: bool = False,
+    test: bool = False,
+    sender: Sender | None = None,
 ) -> IssueMessage:
-    """The issue rendered for mailing: whole, or (preview=True) up to the paywall break."""
+    """The issue rendered for mailing: whole, or (preview=True) up to the paywall break.
+
+    `sender` is the publication's own domain when the caller found it may send from it;
+    None sends from the platform's address.
+    """
     links = IssueLinks(publication, issue)
     if preview:
         parts = MessageParts(
@@ -28,10 +38,14 @@ def issue_message(
             body_html=email_html(paywall.preview_html(issue)),
             body_markdown=paywall.preview_markdown(issue),
             upgrade_url=links.view_online_url + "#upgrade",
+            sender=sender,
         )
     else:
         parts = MessageParts(
-            links, body_html=email_html(issue.body_html), body_markdown=issue.body_markdown
+            links,
+            body_html=email_html(issue.body_html),
+            body_markdown=issue.body_markdown,
+            sender=sender,
         )
     return IssueMessage(publication, issue, parts, test=test)
 
@@ -40,12 +54,16 @@ class Variants:
     """The full message and, for a locked paid issue, the preview and who has paid."""
 
     def __init__(
-        self, publication: Publication, issue: Issue, subscriber_ids: list[int | None]
+        self,
+        publication: Publication,
+        issue: Issue,
+        subscriber_ids: list[int | None],
+        sender: Sender | None = None,
     ) -> None:
         self.preview: IssueMessage | None = None
         self.paid: set[int] = set()
         if paywall.is_locked(issue):
-            self.preview = issue_message(publication, issue, preview=True)
+            self.preview = issue_message(publication, issue, preview=True, sender=sender)
             ids = [i for i in subscriber_ids if i is not None]
             self.paid = reader_billing.paid_subscriber_ids(publication, ids)
 

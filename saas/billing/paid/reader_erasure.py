@@ -2,7 +2,9 @@
 
 The erase (saas.audience.subscribers.erase) enqueues one job per subscription still running
 at Stripe, with ids only (publication, connected account, subscription), then deletes the
-reader's ReaderSubscription rows in its own transaction. The job cancels the subscription
+reader's ReaderSubscription rows and their place on the waiting list (SubscriberHold) in
+its own transaction, after stored Stripe events naming them are cut down to ids
+(saas.billing.event_erasure). The job cancels the subscription
 immediately on the publication's connected account; Stripe being down fails the job (RQ
 retries it), never the erase.
 
@@ -23,7 +25,7 @@ import stripe
 from rq.job import Job
 from sqlalchemy import delete, select
 
-from saas.billing.models import ReaderSubscription
+from saas.billing.models import ReaderSubscription, SubscriberHold
 from saas.billing.stripe_api import client, field, object_id, on_account
 from saas.billing.subscription_state import ENDED_STATUSES
 from saas.core.extensions import db
@@ -57,6 +59,31 @@ def subscriptions_of(publication: Publication, subscriber_id: int) -> list[tuple
         .order_by(ReaderSubscription.id)
     ).all()
     return [(account, subscription) for account, subscription in rows]
+
+
+def stripe_ids_of(publication: Publication, subscriber_id: int) -> set[str]:
+    """Every Stripe id that stands for the reader: their customers and subscriptions."""
+    rows = db.session.execute(
+        select(
+            ReaderSubscription.stripe_customer_id, ReaderSubscription.stripe_subscription_id
+        ).where(
+            ReaderSubscription.publication_id == publication.id,
+            ReaderSubscription.subscriber_id == subscriber_id,
+        )
+    ).all()
+    return {stripe_id for row in rows for stripe_id in row if stripe_id}
+
+
+def forget_hold(publication: Publication, subscriber_id: int) -> None:
+    """Take the reader off the plan's waiting list (the caller commits)."""
+    db.session.execute(
+        delete(SubscriberHold)
+        .where(
+            SubscriberHold.publication_id == publication.id,
+            SubscriberHold.subscriber_id == subscriber_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def forget_subscriptions(publication: Publication, subscriber_id: int) -> None:
