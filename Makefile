@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(PY) bench/images.py
 	$(PY) bench/dashboard.py
 	$(PY) bench/export.py
+	$(PY) bench/webhooks.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)
 worker: $(STAMP)

@@ -21,6 +21,7 @@ FEATURES = (
     "replies",
     "support",
     "api",
+    "webhooks",
     "ops",
     "site",
 )

@@ -27,9 +27,12 @@ from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
 from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
+from saas.webhooks.models import BookingLink, BookingReceipt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
+    "BookingLink",
+    "BookingReceipt",
     "ConnectedAccount",
     "Delivery",
     "DkimKey",
@@ -61,5 +64,7 @@ __all__ = [
     "Tag",
     "TenantScoped",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

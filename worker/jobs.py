@@ -316,3 +316,28 @@ def recheck_domains() -> int:
             schedule_next_recheck()  # a failed day must not end the daily chain
 
     return _run(go)
+
+
+def deliver_webhook(delivery_id: int) -> str | None:
+    """Make one try of a webhook delivery if it is due (the row says where, what and how)."""
+
+    def go() -> str | None:
+        from saas.webhooks.attempts import attempt
+
+        return attempt(delivery_id)
+
+    return _run(go)
+
+
+def webhook_upkeep() -> tuple[int, int]:
+    """Queue webhook deliveries whose scheduled try was lost, trim the logs; every 10 minutes."""
+
+    def go() -> tuple[int, int]:
+        from saas.webhooks.cli import run_upkeep, schedule_next_upkeep
+
+        try:
+            return run_upkeep()
+        finally:
+            schedule_next_upkeep()  # a failed run must not end the chain
+
+    return _run(go)

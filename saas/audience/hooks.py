@@ -8,6 +8,10 @@ them to ids; delivery blanks an erased reader's delivery rows and adds deliverie
 history; support deletes their requests; replies and audience's own imports connect too.
 Every one of them adds its part to a reader's data export. Receivers run inside the caller's
 transaction and never commit: the audience service commits once, or nothing happens.
+
+The `reader_created`, `reader_confirmed` and `reader_unsubscribed` signals are different: they
+are sent once the change is committed, to tell (outbound webhooks); a receiver of those may
+commit its own rows.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ reader_history = _signals.signal("reader-history")
 
 reader_data = _signals.signal("reader-data")
 """A reader asked for their data: return a dict of sections to add to the export."""
+
+reader_created = _signals.signal("reader-created")
+"""A reader was added by a form or by hand, committed (publication as sender, `subscriber=`)."""
+
+reader_confirmed = _signals.signal("reader-confirmed")
+"""A reader confirmed and is active, committed (publication as sender, `subscriber=`)."""
+
+reader_unsubscribed = _signals.signal("reader-unsubscribed")
+"""A reader left the list, committed (publication as sender, `subscriber=`)."""
 
 
 def held_on_joining(publication, subscriber) -> bool:

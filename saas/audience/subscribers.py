@@ -118,6 +118,8 @@ def subscribe(
             subscriber.name = name.strip()[:120]
         record_event(subscriber, "resubscribe_requested", f"via {source}")
     db.session.commit()
+    if created:
+        hooks.reader_created.send(publication, subscriber=subscriber)
     if subscriber.status in (PENDING, UNSUBSCRIBED):
         send_confirmation(publication, subscriber)
         return SubscribeOutcome(subscriber.id, created, True)
@@ -149,6 +151,7 @@ def confirm(publication: Publication, token: str) -> Subscriber:
         subscriber.consent_note = f"Confirmed by email link on {utcnow():%Y-%m-%d}"
         record_event(subscriber, "confirmed")
         db.session.commit()
+        hooks.reader_confirmed.send(publication, subscriber=subscriber)
         send_welcome(publication, subscriber)
     return subscriber
 
@@ -179,6 +182,7 @@ def unsubscribe(publication: Publication, subscriber_id: int, how: str) -> Subsc
         subscriber.unsubscribed_at = utcnow()
         record_event(subscriber, "unsubscribed", how)
         db.session.commit()
+        hooks.reader_unsubscribed.send(publication, subscriber=subscriber)
     return subscriber
 
 
@@ -204,6 +208,7 @@ def add_manually(
     if not ask_to_confirm:
         hooks.held_on_joining(publication, subscriber)
     db.session.commit()
+    hooks.reader_created.send(publication, subscriber=subscriber)
     if ask_to_confirm:
         send_confirmation(publication, subscriber)
     return subscriber, True

@@ -294,6 +294,23 @@ def load_config() -> dict[str, Any]:
         # means the system resolver. The timeout is not an environment setting (tests lower it).
         "DNS_RESOLVER": os.environ.get("DNS_RESOLVER", "").strip(),
         "DNS_TIMEOUT": 3.0,
+        # Requests to addresses practitioners typed (webhooks): seconds to connect, seconds
+        # for the whole exchange, bytes of the answer kept. Loopback stays refused unless a
+        # test allows it (not an environment setting); private ranges are always refused.
+        "OUTBOUND_CONNECT_TIMEOUT": float(os.environ.get("OUTBOUND_CONNECT_TIMEOUT", "5")),
+        "OUTBOUND_TIMEOUT": float(os.environ.get("OUTBOUND_TIMEOUT", "10")),
+        "OUTBOUND_MAX_BODY": int(os.environ.get("OUTBOUND_MAX_BODY", str(64 * 1024))),
+        "OUTBOUND_ALLOW_LOOPBACK": False,
+        # Outbound webhooks: pauses (seconds) before each retry of a failed delivery (about
+        # 25 hours in all), then the delivery fails; when one fails so and nothing reached
+        # the endpoint for WEBHOOK_DISABLE_HOURS, it is switched off and its owners told.
+        "WEBHOOK_RETRY_SCHEDULE": _seconds_list(
+            "WEBHOOK_RETRY_SCHEDULE",
+            os.environ.get("WEBHOOK_RETRY_SCHEDULE", "60,300,1200,3600,7200,14400,28800,36000"),
+        ),
+        "WEBHOOK_DISABLE_HOURS": float(os.environ.get("WEBHOOK_DISABLE_HOURS", "24")),
+        # Days a finished webhook delivery stays in its endpoint's log.
+        "WEBHOOK_LOG_DAYS": float(os.environ.get("WEBHOOK_LOG_DAYS", "30")),
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT") or ("smtp" if smtp_url else "outbox"),
         "SMTP_URL": smtp_url,
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tend <hello@tend.localhost>"),

@@ -2,17 +2,22 @@
 
 Connected once at start-up by `saas.delivery.init_app`. An erased reader's delivery rows keep
 only the counts (status and dates: no address, no server answer, no Message-ID); a reader's
-history lists what was delivered to them; their data export includes it.
+history lists what was delivered to them; their data export includes it. Delivery's own
+signal, `send_finished`, tells higher features (outbound webhooks) that a send is done.
 """
 
 from __future__ import annotations
 
+from blinker import Namespace
 from sqlalchemy import select, update
 
 from saas.audience import hooks as audience_hooks
 from saas.core.extensions import db
 from saas.delivery.models import Delivery
 from saas.publishing.models import Issue
+
+send_finished = Namespace().signal("send-finished")
+"""Sent with the Send as sender once it is marked done (committed); receivers may commit."""
 
 
 def _blank_deliveries(publication, subscriber) -> None:

@@ -27,7 +27,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_in, get_connection, is_embedded
 from saas.core.tenancy import bound_to, cross_tenant
-from saas.delivery import claims
+from saas.delivery import claims, hooks
 from saas.delivery.models import (
     DEFERRED,
     OPEN_STATUSES,
@@ -127,6 +127,8 @@ def finish_if_complete(send: Send) -> bool:
     db.session.commit()
     if finished and not is_embedded():
         get_connection().delete(_BATCHES_KEY.format(send_id=send.id))
+    if finished:
+        hooks.send_finished.send(send)
     return bool(finished)
 
 

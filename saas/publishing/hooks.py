@@ -4,6 +4,7 @@ Publishing knows nothing of plans. Billing connects receivers that raise `Refuse
 PlanLimitReached) when the account's plan does not allow what is asked (a publication, a
 custom domain, an image past the storage quota), answers why a practitioner may not start
 another publication now, and says how much image storage the plan gives a publication.
+Outbound webhooks hear when an issue is published.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ caller's transaction (the publication row locked); receivers may raise Refused."
 
 image_storage_limit = _signals.signal("image-storage-limit")
 """Sent with a publication; a receiver returns the bytes of images it may keep, or None."""
+
+issue_published = _signals.signal("issue-published")
+"""Sent with the publication as sender and `issue=` once an issue went public (committed);
+receivers tell others (outbound webhooks) and may commit their own rows."""
 
 
 def check_new_publication(owner_id: int, custom_domain: str | None) -> None:

@@ -15,6 +15,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
+from saas.publishing import hooks
 from saas.publishing.images import markup as image_markup
 from saas.publishing.images import uploads as image_uploads
 from saas.publishing.models import (
@@ -170,11 +171,14 @@ def publish_issue(publication: Publication, issue_id: int) -> Issue:
         raise LookupError(issue_id)
     if issue.number is None:
         issue.number = _next_issue_number(publication.id)
+    went_public = issue.status != STATUS_PUBLISHED
     issue.status = STATUS_PUBLISHED
     issue.scheduled_at = None
     if issue.published_at is None:
         issue.published_at = utcnow()
     db.session.commit()
+    if went_public:
+        hooks.issue_published.send(publication, issue=issue)
     return issue
 
 

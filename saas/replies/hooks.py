@@ -5,15 +5,22 @@ their standing (trusted, blocked, answer emails turned off).
 
 Connected once at start-up by `saas.replies.init_app`. Erasure needs no receiver: the model's
 before-delete listener (replies.models) turns the reader's replies into placeholders.
+Replies' own signal, `reply_created`, tells higher features (outbound webhooks) that a
+reader replied.
 """
 
 from __future__ import annotations
 
+from blinker import Namespace
 from sqlalchemy import select
 
 from saas.audience import hooks as audience_hooks
 from saas.core.extensions import db
 from saas.replies.models import CHANNEL_EMAIL, Reply, ReplyStanding
+
+reply_created = Namespace().signal("reply-created")
+"""Sent with the publication as sender and `reply=` once a reader's reply is stored
+(committed), on the web or by email; receivers may commit their own rows."""
 
 
 def _reply_data(publication, subscriber) -> dict:

@@ -24,6 +24,7 @@ from saas.audience.reader_links import read_reply_address, read_unsubscribe_toke
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to, cross_tenant
 from saas.publishing.models import Issue, Publication
+from saas.replies import hooks as reply_hooks
 from saas.replies import mail as reply_mail
 from saas.replies.inbound_limits import Refused
 from saas.replies.inbound_mime import ParsedMail, parse
@@ -191,6 +192,7 @@ def _store_reply(
     except IntegrityError:  # the same message, stored a moment ago by another delivery
         db.session.rollback()
         return InboundResult(DUPLICATE)
+    reply_hooks.reply_created.send(publication, reply=reply)
     reply_mail.notify_new_reply(publication, reply)
     current_app.logger.info("inbound reply %s stored for issue %s", reply.id, issue.id)
     return InboundResult(STORED, reply_id=reply.id)

@@ -16,6 +16,7 @@ from saas.billing.paid import paywall, reader_billing
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.publishing.models import Issue, Publication
+from saas.replies import hooks as reply_hooks
 from saas.replies import mail as reply_mail
 from saas.replies.models import (
     CHANNEL_WEB,
@@ -150,6 +151,7 @@ def post_reply(
     )
     db.session.add(reply)
     db.session.commit()
+    reply_hooks.reply_created.send(publication, reply=reply)
     reply_mail.notify_new_reply(publication, reply)
     return reply
 

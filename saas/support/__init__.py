@@ -9,7 +9,9 @@ list, detail, form builder and stats in the dashboard; the support page, its emb
 May import: saas.core, saas.mail, saas.accounts, saas.publishing, saas.audience, saas.billing,
 saas.delivery. Independent of saas.replies. Connects to audience's hooks: erasing a reader
 deletes their requests; their data export includes them. Adds the "ways I can help" step
-to publishing's getting-started checklist (getting_started).
+to publishing's getting-started checklist (getting_started). Its own signals (signals): a
+request arrived, a request changed stage, and additions offered for an answer (a booking
+link); `pipeline.record_booking` notes a booking and moves the request to booked.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from saas.publishing.models import Issue
 from saas.support import form_settings as support_forms
 from saas.support import pipeline as support_pipeline
 from saas.support import queries as support_queries
+from saas.support import signals as support_signals
 from saas.support.access import require_support_access
 from saas.support.blueprints import dashboard_bp
 from saas.support.dashboard_forms import AnswerForm, DeleteForm, NoteForm
@@ -54,6 +55,8 @@ def support_detail(request_id: int, note_form=None, answer_form=None, status: in
         definition=support_forms.get_form(g.publication),
         note_form=note_form or NoteForm(formdata=None),
         answer_form=answer_form or AnswerForm(formdata=None),
+        additions=support_signals.additions(g.publication, support_request),
+        chosen_additions=request.form.getlist("add") if answer_form else [],
         delete_form=DeleteForm(formdata=None),
     ), status
 
@@ -91,10 +94,20 @@ def add_support_note(request_id: int):
     return _add_to_timeline(request_id, "note", support_pipeline.add_note, "Note saved.")
 
 
+def _answer_with_additions(publication, support_request, text: str, author):
+    """Send the answer with the additions the practitioner ticked (a booking link) below it."""
+    chosen = set(request.form.getlist("add"))
+    offered = support_signals.additions(publication, support_request)
+    extra = [addition.text for addition in offered if addition.key in chosen]
+    if extra:
+        text = "\n\n".join([text.rstrip(), *extra])
+    return support_pipeline.answer_by_email(publication, support_request, text, author)
+
+
 @dashboard_bp.route("/<pub_slug>/support/<int:request_id>/answer", methods=["POST"])
 def answer_support_request(request_id: int):
     return _add_to_timeline(
-        request_id, "answer", support_pipeline.answer_by_email, "Your answer is on its way."
+        request_id, "answer", _answer_with_additions, "Your answer is on its way."
     )
 
 

@@ -16,6 +16,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
 from saas.publishing.models import STATUS_PUBLISHED, Issue, Publication
+from saas.support import signals
 from saas.support.mail import new_message_id
 from saas.support.models import (
     CHANNEL_EMBED,
@@ -101,6 +102,7 @@ def submit(publication: Publication, form: SupportForm, submission: Submission) 
     current_app.logger.info(
         "support request %s received for publication %s", request.id, publication.id
     )
+    signals.request_created.send(publication, request=request)
     enqueue("worker.jobs.send_support_acknowledgement", publication.id, request.id, queue="mail")
     enqueue("worker.jobs.send_support_notification", publication.id, request.id, queue="mail")
     if submission.subscribe:

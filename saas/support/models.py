@@ -43,6 +43,7 @@ EVENT_STAGE = "stage"
 EVENT_NOTE = "note"
 EVENT_EMAILED = "emailed"
 EVENT_SUBSCRIBED = "subscribed"
+EVENT_BOOKED = "booked"
 
 
 class SupportForm(TenantScoped, db.Model):

@@ -1,4 +1,7 @@
-"""Working a support request: stages, private notes, answers by email, erasure."""
+"""Working a support request: stages, private notes, answers by email, bookings, erasure.
+
+Stage moves are announced (support.signals.stage_changed) once committed.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,19 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
 from saas.publishing.models import Publication
+from saas.support import signals
 from saas.support.mail import new_message_id
 from saas.support.models import (
+    BOOKED,
     CONTACT_CHOICES,
     CONTACTED,
+    EVENT_BOOKED,
     EVENT_EMAILED,
     EVENT_NOTE,
     EVENT_STAGE,
     FINISHED_STAGES,
     NEW,
+    SPAM,
     STAGES,
     SupportEvent,
     SupportRequest,
@@ -113,8 +120,11 @@ def move(
     publication: Publication, request: SupportRequest, stage: str, author: User | None
 ) -> bool:
     """Move a request to another stage; False when it already was there."""
+    previous = request.stage
     changed = _set_stage(request, stage, author)
     db.session.commit()
+    if changed:
+        signals.stage_changed.send(publication, request=request, previous=previous)
     return changed
 
 
@@ -140,13 +150,31 @@ def answer_by_email(
         body=text,
         message_id=new_message_id("answer"),
     )
-    if request.stage == NEW:
-        _set_stage(request, CONTACTED, author)
+    previous = request.stage
+    moved = previous == NEW and _set_stage(request, CONTACTED, author)
     request.updated_at = utcnow()
     db.session.commit()
     enqueue("worker.jobs.send_support_answer", publication.id, event.id, queue="mail")
     current_app.logger.info("support request %s: answer %s queued", request.id, event.id)
+    if moved:
+        signals.stage_changed.send(publication, request=request, previous=previous)
     return event
+
+
+def record_booking(publication: Publication, request: SupportRequest, detail: str) -> bool:
+    """A booking came in for the request: note it in the timeline and move it to booked.
+
+    `detail` says when and through what, never who. A request marked spam stays there.
+    Returns whether the stage moved.
+    """
+    _event(request, EVENT_BOOKED, None, detail=detail[:300])
+    previous = request.stage
+    moved = previous != SPAM and _set_stage(request, BOOKED, None)
+    request.updated_at = utcnow()
+    db.session.commit()
+    if moved:
+        signals.stage_changed.send(publication, request=request, previous=previous)
+    return moved
 
 
 def erase(publication: Publication, requests: list[SupportRequest]) -> int:
@@ -164,6 +192,11 @@ def erase(publication: Publication, requests: list[SupportRequest]) -> int:
 
 def delete_requests(ids: list[int]) -> None:
     """Delete requests and their timelines by id (the caller commits)."""
+    publication_ids = db.session.scalars(
+        select(SupportRequest.publication_id).where(SupportRequest.id.in_(ids)).distinct()
+    ).all()
+    for publication_id in publication_ids:
+        signals.requests_erasing.send(publication_id, ids=list(ids))
     db.session.execute(
         delete(SupportEvent)
         .where(SupportEvent.request_id.in_(ids))

@@ -119,6 +119,18 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         db.session.expunge(pub)
     billing.connect(pub)
     tier = billing.tier(pub, "Supporter", monthly=500, yearly=5000)
+    # A webhook endpoint with a delivery in its log, at a long address.
+    from tests.webhook_helpers import endpoint_with_delivery
+
+    endpoint_id, delivery_id = endpoint_with_delivery(
+        app, pub, "https://hooks.zapier.example.com/hooks/catch/1234567/abcdefghij/"
+    )
+    with app.app_context(), bound_to(pub.id):
+        from saas.webhooks import booking_links
+
+        booking_links.save_link(
+            db.session.get(Publication, pub.id), "calcom", "https://cal.com/demo/intro-call"
+        )
     newcomer = factories.user(email="newcomer@example.com", email_confirmed=False)
     with app.app_context(), bound_to(pub.id):
         publication = db.session.get(Publication, pub.id)
@@ -174,6 +186,8 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
             "import_id": upload.id,
             "send_id": db.session.scalar(select(Send.id)),
             "tier_id": tier.id,
+            "endpoint_id": endpoint_id,
+            "delivery_id": delivery_id,
         }
         tokens = {
             "public.audience.confirm_subscription": subscribers.confirm_url(publication, pending),

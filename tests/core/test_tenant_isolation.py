@@ -54,6 +54,8 @@ PLATFORM_ENDPOINTS = {
     "billing.release_waiting",
     "billing.webhook",
     "inbound.email",
+    # Booking providers post here; the unguessable token names the publication's link.
+    "booking_hooks.receive_booking",
     # Stored images by their content-hash key: public files, like those an email links to.
     "media.file",
     # The TLS proxy asks whether a host may get a certificate: it names a domain, not a tenant.
@@ -155,6 +157,10 @@ def two_tenants(app, factories, mailbox, client):
         image_id = image_uploads.store_image(
             db.session.get(type(pub_a), pub_a.id), photo(), "alpha.jpg"
         ).id
+    # Alpha posts webhooks: an endpoint and a delivery exist to be guessed.
+    from tests.webhook_helpers import endpoint_with_delivery
+
+    endpoint_id, delivery_id = endpoint_with_delivery(app, pub_a, "https://alpha.example/hook")
     # A value per argument, or per endpoint where one argument means different things.
     alpha_values = {
         "issue_id": issue_a.id,
@@ -169,6 +175,8 @@ def two_tenants(app, factories, mailbox, client):
         "reply_id": reply_a.id,
         "tier_id": tier_a.id,
         "image_id": image_id,
+        "endpoint_id": endpoint_id,
+        "delivery_id": delivery_id,
         "key_id": key_id,
         "token": {
             "public.audience.confirm_subscription": confirm_token,
