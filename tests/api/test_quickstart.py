@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
+from saas.core.queue import is_embedded
 from saas.core.tenancy import bound_to
 from saas.delivery.models import Send
 from saas.publishing.models import Issue
@@ -77,4 +78,11 @@ def test_every_curl_example_works_as_written(app, factories, live_server, mailbo
     sent = mailbox.messages("ada@example.org")
     assert [m["Subject"] for m in sent] == ["On slowing down"]
     confirm = mailbox.messages("june@example.org")
-    assert len(confirm) == 1 and "confirm" in str(confirm[0]["Subject"]).lower()
+    with app.app_context():
+        embedded = is_embedded()
+    if embedded:
+        # Jobs run as they are enqueued: her confirmation left before she was erased.
+        assert len(confirm) == 1 and "confirm" in str(confirm[0]["Subject"]).lower()
+    else:
+        # On Redis her confirmation was still waiting when she was erased: erasure drops it.
+        assert confirm == []
