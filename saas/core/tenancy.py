@@ -74,8 +74,16 @@ def _after_transaction_end(session: Session, transaction) -> None:
 def _sync_database_settings(session: Session) -> None:
     # A database transaction already under way gets the new settings now; one not yet begun
     # gets them in after_begin (binding alone never opens a connection).
-    if session.info.get(_CONNECTED_KEY) and db.engine.dialect.name == "postgresql":
-        _apply_database_settings(session, session.connection())
+    # A transaction broken by an error (a lost connection, say) is left alone: it can only
+    # be rolled back, and the caller is already on its way out with that error.
+    if not session.info.get(_CONNECTED_KEY) or db.engine.dialect.name != "postgresql":
+        return
+    transaction = session.get_transaction()
+    if transaction is None or not transaction.is_active:
+        return
+    connection = session.connection()
+    if not connection.invalidated:
+        _apply_database_settings(session, connection)
 
 
 def bind(session: Session, publication_id: int | None) -> None:

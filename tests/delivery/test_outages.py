@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy.exc import OperationalError
 
 from saas import create_app
 from saas.core.extensions import db
@@ -100,8 +101,13 @@ def _start_send(app, publication_id: int, issue_id: int) -> int:
 
 def _wait_until_done(app, publication_id: int, send_id: int, what: str) -> None:
     def finished() -> bool:
-        with app.app_context(), bound_to(publication_id):
-            return db.session.get(Send, send_id, populate_existing=True).status == "done"
+        # Like a page asked for while the database comes back: a connection lost with the
+        # restart fails this one look (the pool is then refreshed), and the next one answers.
+        try:
+            with app.app_context(), bound_to(publication_id):
+                return db.session.get(Send, send_id, populate_existing=True).status == "done"
+        except OperationalError:
+            return False
 
     _wait_for(finished, 120, what)
 
