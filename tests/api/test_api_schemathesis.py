@@ -13,13 +13,17 @@ lazy fixture support reads a pytest attribute that pytest 9.2 no longer has.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
 from saas.core.extensions import limiter
+from saas.core.queue import get_connection
 from tests import conftest
+from tests import factories as factories_module
 from tests.api.conftest import make_key
 
 EXAMPLES = 10
@@ -63,7 +67,14 @@ def api_world(app, factories):
 
 
 def _seed_again(app, factories) -> dict[str, str]:
+    # Tables, ids, queues and limits all start over: what a scenario meets must not depend
+    # on the ones before it (a queued job or a spent allowance would change the answers).
     conftest._wipe(app)  # noqa: SLF001  (the suite's own reset between tests)
+    with app.app_context():
+        get_connection().flushdb()
+    limiter.reset()
+    # The factories' numbering too: made-up names and addresses come out the same each time.
+    factories_module._seq = itertools.count(1)  # noqa: SLF001
     return _seed(app, factories)
 
 
@@ -110,16 +121,17 @@ def test_every_operation_answers_as_documented(api_schema, api_world, mode):
 
 def test_linked_operations_hold_together(api_schema, api_world, app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Re-seeding does not restart PostgreSQL's id sequences, so links lead to other ids
-        # from one scenario to the next and Hypothesis cannot replay what it found (it stops
-        # with FlakyStrategyDefinition). Open: restart the sequences in the re-seed, then run
-        # this on both passes. The per-operation run above covers PostgreSQL meanwhile.
-        pytest.skip("the stateful run needs sequences restarted per scenario on PostgreSQL")
+        # The re-seed restarts ids, factory numbering, queues and limits, yet on PostgreSQL
+        # + Redis some runs still end in FlakyStrategyDefinition (a replayed scenario draws
+        # less than its first run): some answer still depends on earlier scenarios. Open;
+        # the per-operation run above covers PostgreSQL meanwhile.
+        pytest.skip("the stateful run does not replay deterministically on PostgreSQL yet")
 
     class Workflow(api_schema.as_state_machine()):
         def setup(self):
-            # Each scenario starts from the same rows, so what a link finds does not depend
-            # on the scenarios before it (Hypothesis replays scenarios and needs that).
+            # Each scenario starts from the same rows, ids, names, queues and limits, so what
+            # a link finds does not depend on the scenarios before it (Hypothesis replays
+            # scenarios and needs that, on either database).
             api_world["reseed"]()
 
     Workflow.run(settings=settings(BOUNDS, max_examples=EXAMPLES * 2, stateful_step_count=6))
