@@ -38,6 +38,7 @@ SKIPPED = {
     "public.publishing.robots": "plain-text robots.txt",
     "dashboard.audience.import_progress": "JSON polled by the import page",
     "dashboard.publishing.back_issue_import_progress": "JSON polled by the back-issue import page",
+    "public.publishing.old_feed": "a 301 to the RSS feed (the old platform's feed address)",
     "public.publishing.substack_post": "a 301 to an imported issue's page (old Substack link)",
     "public.publishing.ghost_post": "a 301 to an imported issue's page (old Ghost link)",
     "public.publishing.wordpress_post": "a 301 to an imported issue's page (old WordPress link)",

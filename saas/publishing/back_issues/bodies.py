@@ -33,12 +33,10 @@ def stored_source(html: str) -> str:
 
 
 def image_urls(source: str) -> list[str]:
-    """Absolute http(s) image addresses in a stored source, each once, in order."""
+    """Image addresses in a stored source, each once, in order (relative ones included)."""
     seen: dict[str, None] = {}
     for url in _IMG_SRC_RE.findall(source):
-        url = url.replace("&amp;", "&")
-        if url.startswith(("http://", "https://")):
-            seen.setdefault(url, None)
+        seen.setdefault(url.replace("&amp;", "&"), None)
     return list(seen)
 
 

@@ -36,6 +36,10 @@ class Rehosting:
             return self.moved[url]
         if url in self.failed:
             return None
+        if not url.startswith(("http://", "https://")):
+            # Ghost writes its own images as __GHOST_URL__/content/...: no site to ask.
+            self.failed[url] = "not a full address, so it could not be fetched"
+            return None
         try:
             data = _download(url)
             image = image_uploads.store_image(

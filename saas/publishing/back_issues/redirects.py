@@ -3,7 +3,9 @@
 The shapes the old platforms used: `/p/<slug>` (Substack), `/<slug>/` (Ghost) and
 `/YYYY/MM/DD/<slug>/` (WordPress). Once the custom domain points at Tend, a link to the old
 site lands on the same post here (301, to the issue's canonical address). A path no
-imported post had is a 404, as any unknown page.
+imported post had is a 404, as any unknown page. The old feeds' addresses (`/feed`
+Substack and WordPress, `/rss/` Ghost) lead to Tend's RSS feed, whose items keep the guids
+the old feed gave them, so feed apps do not show old posts again.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def _to_issue(old_path: str):
     response = redirect(target, 301)
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@public_bp.route("/feed", strict_slashes=False)
+@public_bp.route("/rss", strict_slashes=False)
+def old_feed():
+    target = absolute_public_url(g.publication, "public.publishing.rss_feed")
+    return redirect(target, 301)
 
 
 @public_bp.route("/p/<old_slug>", strict_slashes=False)

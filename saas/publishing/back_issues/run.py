@@ -163,8 +163,9 @@ class _Writer:
         self.image_failures = list(import_.image_failures or [])
 
     def _rehost(self, post: Post, source: str) -> tuple[str, str]:
+        absolute = post.cover_url.startswith(("http://", "https://"))
         if self.images is None:
-            return source, post.cover_url
+            return source, post.cover_url if absolute else ""
         for url in bodies.image_urls(source):
             new = self.images.new_url(url)
             if new is None:
@@ -172,13 +173,14 @@ class _Writer:
             else:
                 source = bodies.replace_image(source, url, new)
         cover = post.cover_url
-        if cover.startswith(("http://", "https://")):
+        if cover:
             new = self.images.new_url(cover)
             if new is None:
                 self.image_failures.append(
                     [post.title[:200], cover[:500], self.images.failed[cover]]
                 )
-            cover = new or cover
+            # A cover at no full address would show broken: the issue goes without one.
+            cover = new or (cover if absolute else "")
         self.counts["images_rehosted"] = self.images_before + self.images.stored
         return source, cover
 

@@ -79,3 +79,10 @@ def test_other_publications_old_links_are_not_followed(app, client, pub, images,
     factories.publication(slug="other")
     assert client.get(f"/p/{pub.slug}/roots/").status_code == 301
     assert client.get("/p/other/roots/").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/feed", "/feed/", "/rss/"])
+def test_the_old_feed_address_leads_to_the_feed(app, client, pub, on_own_domain, path):
+    response = _redirect(client, path)
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith(f"://{DOMAIN}/feed.xml")

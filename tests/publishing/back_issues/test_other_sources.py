@@ -105,3 +105,19 @@ def test_feed_fetched_from_its_address(app, client, pub, images):
     start(app, client, response.headers["Location"])
     assert [i.title for i in issues_of(app, pub)] == ["First", "Second", "Third"]
     assert latest_import(app, pub).filename == f"{images.base}/feed.xml"
+
+
+def test_ghost_images_at_its_placeholder_address_are_reported(app, client, pub, images):
+    export = ghost_json(images.base).replace(
+        f"{images.base}/img/2.jpg".encode(), b"__GHOST_URL__/content/images/roots.jpg"
+    )
+    import_all(app, client, pub, export, "ghost.json")
+    roots = issues_of(app, pub)[0]
+    assert roots.cover_image_url == ""
+    assert latest_import(app, pub).image_failures == [
+        [
+            "Roots",
+            "__GHOST_URL__/content/images/roots.jpg",
+            "not a full address, so it could not be fetched",
+        ]
+    ]
