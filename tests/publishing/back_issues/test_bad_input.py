@@ -14,7 +14,13 @@ from saas.core.tenancy import bound_to
 from saas.publishing.back_issues.models import BackIssueImport
 from tests.conftest import csrf_token
 from tests.publishing.back_issues.exports import BILLION_LAUGHS, rss, zip_with
-from tests.publishing.back_issues.helpers import import_all, import_url, issues_of, upload
+from tests.publishing.back_issues.helpers import (
+    import_all,
+    import_url,
+    issues_of,
+    latest_import,
+    upload,
+)
 
 
 def _nothing_stored(app, pub) -> bool:
@@ -142,3 +148,25 @@ def test_neither_file_nor_address_asks_for_one(app, client, pub):
     response = _post_feed_url(client, pub, "")
     assert response.status_code == 422
     assert "Choose an export file or enter a feed" in response.get_data(as_text=True)
+
+
+def test_images_on_private_addresses_are_never_fetched(app, client, pub, images):
+    html = (
+        '<p>Hi</p><img src="http://169.254.169.254/latest/meta-data/a.jpg">'
+        '<img src="http://10.1.2.3/b.jpg">'
+    )
+    post = {
+        "id": "1",
+        "title": "Inside",
+        "slug": "inside",
+        "status": "published",
+        "published_at": "2022-01-01T00:00:00.000Z",
+        "html": html,
+    }
+    content = json.dumps({"db": [{"data": {"posts": [post]}}]}).encode()
+    import_all(app, client, pub, content, "ghost.json")
+    [issue] = issues_of(app, pub)
+    assert 'src="http://10.1.2.3/b.jpg"' in issue.body_html
+    failures = {url: reason for _title, url, reason in latest_import(app, pub).image_failures}
+    assert "a link-local address" in failures["http://169.254.169.254/latest/meta-data/a.jpg"]
+    assert "a private network address" in failures["http://10.1.2.3/b.jpg"]
