@@ -1,8 +1,9 @@
 """Ghost's JSON export: posts (not pages) with their `html`.
 
 Supported: the `html` field Ghost stores beside its editor formats (every export since
-Ghost 1.0 has it). When `html` is empty, a Lexical or mobiledoc document is not rendered:
-the post is listed as skipped with that reason. `visibility` paid/members/tiers -> a paid
+Ghost 1.0 has it). When `html` is empty, a Lexical document is rendered (ghost_lexical: text,
+lists, links, images, code, HTML and Markdown cards; other cards left out); a post with only
+mobiledoc is listed as skipped with that reason. `visibility` paid/members/tiers -> a paid
 issue; `<!--members-only-->` becomes the paywall break; `feature_image` the cover.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from saas.publishing.back_issues import ghost_lexical
 from saas.publishing.back_issues.sources import GHOST, Post, SourceRefused, aware
 
 PAID_VISIBILITY = {"paid", "members", "tiers"}
@@ -34,6 +36,24 @@ def _posts_of(document) -> list:
     if not isinstance(data, dict) or not isinstance(data.get("posts"), list):
         raise SourceRefused("This JSON is not a Ghost export (no db[0].data.posts).")
     return data["posts"]
+
+
+def _from_editor_formats(post: Post, raw: dict) -> None:
+    """The body from Lexical when the export has no html; otherwise why the post is skipped."""
+    if raw.get("lexical"):
+        try:
+            html = ghost_lexical.to_html(raw["lexical"])
+        except ghost_lexical.LexicalUnreadable:
+            html = ""
+        if html.strip():
+            post.html = html.replace(GHOST_PAYWALL, "\n<!-- paywall -->\n")
+            return
+    if raw.get("mobiledoc"):
+        post.skip_reason = (
+            "no html in the export (only mobiledoc content, which Tend does not render)"
+        )
+    else:
+        post.skip_reason = "no body in the export"
 
 
 def read_posts(content: bytes, publication) -> list[Post]:
@@ -64,13 +84,6 @@ def read_posts(content: bytes, publication) -> list[Post]:
         if raw.get("status") != "published":
             post.skip_reason = f"not published on Ghost (status: {raw.get('status')})"
         elif not html.strip():
-            editor = (
-                "Lexical" if raw.get("lexical") else "mobiledoc" if raw.get("mobiledoc") else ""
-            )
-            post.skip_reason = (
-                f"no html in the export (only {editor} content, which Tend does not render)"
-                if editor
-                else "no body in the export"
-            )
+            _from_editor_formats(post, raw)
         posts.append(post)
     return posts

@@ -81,9 +81,51 @@ def substack_zip(images: str) -> bytes:
     return out.getvalue()
 
 
+def _lexical_text(text: str, format_bits: int = 0) -> dict:
+    return {"type": "extended-text", "text": text, "format": format_bits}
+
+
+# A Ghost 5 Lexical document: formatted text, a link, a list, an image, a Markdown card,
+# the paywall card, a card Tend leaves out (a bookmark) and text after the paywall.
+LEXICAL = {
+    "root": {
+        "type": "root",
+        "children": [
+            {
+                "type": "paragraph",
+                "children": [
+                    _lexical_text("Plain, "),
+                    _lexical_text("bold", 1),
+                    _lexical_text(" and <b>escaped</b> "),
+                    {
+                        "type": "link",
+                        "url": "https://example.org/",
+                        "children": [_lexical_text("a link")],
+                    },
+                ],
+            },
+            {"type": "extended-heading", "tag": "h2", "children": [_lexical_text("Steps")]},
+            {
+                "type": "list",
+                "listType": "number",
+                "tag": "ol",
+                "children": [
+                    {"type": "listitem", "children": [_lexical_text("breathe")]},
+                    {"type": "listitem", "children": [_lexical_text("rest")]},
+                ],
+            },
+            {"type": "markdown", "markdown": "Some *emphasis* here."},
+            {"type": "bookmark", "url": "https://example.org/"},
+            {"type": "paywall"},
+            {"type": "paragraph", "children": [_lexical_text("Members read on.")]},
+        ],
+    }
+}
+
+
 def ghost_json(images: str) -> bytes:
     """A Ghost 5 export: a free post with a feature image, a paid post with a members-only
-    break, a post with only Lexical content, a draft and a page."""
+    break, a post with only Lexical content, one with only mobiledoc, a draft and a page."""
     posts = [
         {
             "id": "64a1",
@@ -120,7 +162,19 @@ def ghost_json(images: str) -> bytes:
             "visibility": "public",
             "published_at": "2022-06-01T10:00:00.000Z",
             "html": None,
-            "lexical": '{"root":{"children":[]}}',
+            "lexical": json.dumps(LEXICAL),
+        },
+        {
+            "id": "64a6",
+            "uuid": "u-6",
+            "title": "Mobiledoc only",
+            "slug": "mobiledoc-only",
+            "type": "post",
+            "status": "published",
+            "visibility": "public",
+            "published_at": "2022-07-01T10:00:00.000Z",
+            "html": "",
+            "mobiledoc": '{"version":"0.3.1","sections":[]}',
         },
         {
             "id": "64a4",

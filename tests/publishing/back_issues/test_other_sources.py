@@ -24,8 +24,9 @@ def test_ghost_export(app, client, pub, images):
     assert [(i.number, i.title, i.slug) for i in issues] == [
         (1, "Roots", "roots"),
         (2, "Members corner", "members-corner"),
+        (3, "Lexical only", "lexical-only"),
     ]
-    roots, members = issues
+    roots, members, lexical = issues
     assert roots.published_at == datetime(2022, 4, 1, 10, tzinfo=UTC)
     assert roots.subtitle == "Where it began"
     assert (roots.audience, members.audience) == (AUDIENCE_EVERYONE, AUDIENCE_PAID)
@@ -35,11 +36,19 @@ def test_ghost_export(app, client, pub, images):
     # The members-only break is the paywall break: the preview stops above it.
     assert "Free part." in members.preview_html and "Paid part." not in members.preview_html
     assert "Paid part." in members.body_html
+    # A post with only Lexical content is rendered from it, its paywall card the break.
+    assert "<strong>bold</strong>" in lexical.body_html
+    assert "&lt;b&gt;escaped&lt;/b&gt;" in lexical.body_html
+    assert '<a href="https://example.org/"' in lexical.body_html
+    assert "<ol><li>breathe</li><li>rest</li></ol>" in lexical.body_html
+    assert "<em>emphasis</em>" in lexical.body_html
+    assert "Members read on." in lexical.body_html
+    assert "Members read on." not in lexical.preview_html and "breathe" in lexical.preview_html
     report = latest_import(app, pub)
     assert sorted(report.skipped) == [
         [
-            "Lexical only",
-            "no html in the export (only Lexical content, which Tend does not render)",
+            "Mobiledoc only",
+            "no html in the export (only mobiledoc content, which Tend does not render)",
         ],
         ["Someday", "not published on Ghost (status: draft)"],
     ]
