@@ -23,6 +23,7 @@ from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
 from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
 from saas.ops.models import OpsAuditEntry
+from saas.publishing.back_issues.models import BackIssueImport, BackIssueLink
 from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
 from saas.replies.models import Reply, ReplyStanding
@@ -31,6 +32,8 @@ from saas.webhooks.models import BookingLink, BookingReceipt, WebhookDelivery, W
 
 __all__ = [
     "ApiKey",
+    "BackIssueImport",
+    "BackIssueLink",
     "BookingLink",
     "BookingReceipt",
     "ConnectedAccount",

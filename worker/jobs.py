@@ -100,6 +100,24 @@ def run_import(import_id: int) -> None:
     _run(go)
 
 
+def run_back_issue_import(import_id: int) -> None:
+    """Write a previewed back-issue import's posts as issues; resumes after the last one."""
+
+    def go() -> None:
+        from saas.core.extensions import db
+        from saas.core.tenancy import bound_to
+        from saas.publishing.back_issues import run
+        from saas.publishing.models import Publication
+
+        publication_id = run.publication_id_of(import_id)
+        if publication_id is None:
+            return
+        with bound_to(publication_id):
+            run.run_import(db.session.get(Publication, publication_id), import_id)
+
+    _run(go)
+
+
 def fold_subscriber_counts(publication_id: int) -> int:
     """Fold a publication's readers-per-status rows into one per status."""
 

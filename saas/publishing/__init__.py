@@ -12,6 +12,9 @@ Routes here: the dashboard home, settings, team and issue editor; the archive, i
 feeds and sitemap; `/invitations/<token>`; `/tls/ask`, which tells the TLS proxy which
 custom domains may get a certificate (tls_views).
 
+back_issues/: importing an archive from Substack, Ghost, WordPress or a feed (issues with
+their old numbers' order, images re-hosted, old URLs redirected; see its docstring).
+
 images/: uploads for issues (the editor's images and covers), their sizes for the web and
 email, and the image library; publishing owns them because an image exists to be shown in an
 issue (see its docstring).
@@ -41,6 +44,7 @@ def init_app(app: Flask) -> None:
         templating,
         tls_views,
     )
+    from saas.publishing.back_issues import redirects, views  # noqa: F401  (register routes)
     from saas.publishing.custom_domain_checks import recheck_custom_domains
     from saas.publishing.issues import publish_due_issues
 

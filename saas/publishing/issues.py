@@ -153,7 +153,8 @@ def update_issue(
     return issue
 
 
-def _next_issue_number(publication_id: int) -> int:
+def next_issue_number(publication_id: int) -> int:
+    """Take the publication's next issue number, inside the caller's transaction."""
     # One atomic UPDATE ... RETURNING: concurrent publishes queue on the row lock.
     return db.session.execute(
         update(Publication)
@@ -170,7 +171,7 @@ def publish_issue(publication: Publication, issue_id: int) -> Issue:
     if issue is None:
         raise LookupError(issue_id)
     if issue.number is None:
-        issue.number = _next_issue_number(publication.id)
+        issue.number = next_issue_number(publication.id)
     went_public = issue.status != STATUS_PUBLISHED
     issue.status = STATUS_PUBLISHED
     issue.scheduled_at = None

@@ -178,6 +178,11 @@ class Issue(TenantScoped, db.Model):
         String(16), nullable=False, default=AUDIENCE_EVERYONE, server_default=AUDIENCE_EVERYONE
     )
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A back issue's id in its old platform's feed (publishing.back_issues): the feeds give
+    # it as the item's guid/id, so feed apps that knew the post do not show it again.
+    feed_guid: Mapped[str] = mapped_column(
+        String(500), nullable=False, default="", server_default=""
+    )
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

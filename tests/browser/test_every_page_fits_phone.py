@@ -37,6 +37,11 @@ SKIPPED = {
     "public.publishing.sitemap": "XML sitemap",
     "public.publishing.robots": "plain-text robots.txt",
     "dashboard.audience.import_progress": "JSON polled by the import page",
+    "dashboard.publishing.back_issue_import_progress": "JSON polled by the back-issue import page",
+    "public.publishing.old_feed": "a 301 to the RSS feed (the old platform's feed address)",
+    "public.publishing.substack_post": "a 301 to an imported issue's page (old Substack link)",
+    "public.publishing.ghost_post": "a 301 to an imported issue's page (old Ghost link)",
+    "public.publishing.wordpress_post": "a 301 to an imported issue's page (old WordPress link)",
     "dashboard.delivery.send_progress": "JSON polled by the send page",
     "dashboard.audience.import_rejections": "CSV download",
     "dashboard.audience.export_subscriber": "JSON download",
@@ -58,6 +63,16 @@ SKIPPED = {
     "api.stats.get_stats": "JSON for other tools (the API)",
     "tls.ask": "answers the TLS proxy (an empty 200 or a 404), not a page",
 }
+# A Ghost export for the back-issue import page: one post imported, one listed as skipped.
+GHOST_EXPORT = (
+    b'{"db": [{"data": {"posts": ['
+    b'{"id": "g1", "title": "Notes from the old place", "slug": "notes-from-the-old-place", '
+    b'"status": "published", "published_at": "2020-01-02T09:00:00.000Z", "html": "<p>Hi</p>"},'
+    b'{"id": "g2", "title": "A-very-long-title-without-spaces-that-must-wrap-on-a-phone-screen", '
+    b'"slug": "long", "status": "published", "published_at": "2020-01-03T09:00:00.000Z", '
+    b'"html": null, "lexical": "{}"}]}}]}'
+)
+
 # Shown to the signed-in practitioner (operator too); every other page to a signed-out reader.
 PRACTITIONER_PREFIXES = ("dashboard.", "ops.", "billing.", "auth.security", "site.landing")
 READER_ALSO = {"site.landing"}
@@ -176,6 +191,17 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
             ],
         )
         reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
+        # Back issues imported from Ghost: the report lists a skipped post with a long title.
+        from saas.publishing.back_issues import run as back_issues
+
+        back_import = back_issues.store_export(
+            publication,
+            "ghost-export-2026-11-30-a-very-long-file-name-from-the-old-platform.json",
+            GHOST_EXPORT,
+            fetch_images=False,
+        )
+        back_issues.queue_import(publication, back_import)
+        back_import_id = back_import.id
         values = {
             "pub_slug": pub.slug,
             "issue_id": issue.id,
@@ -188,6 +214,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
             "tier_id": tier.id,
             "endpoint_id": endpoint_id,
             "delivery_id": delivery_id,
+            "back_import_id": back_import_id,
         }
         tokens = {
             "public.audience.confirm_subscription": subscribers.confirm_url(publication, pending),

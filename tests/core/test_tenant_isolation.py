@@ -16,7 +16,7 @@ from saas.audience.reader_links import unsubscribe_url
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to
 from saas.publishing.models import Invitation, Membership
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, drain_jobs, login
 
 # Routes outside any publication: reviewed by hand, each is tenant-free by design.
 PLATFORM_ENDPOINTS = {
@@ -61,6 +61,13 @@ PLATFORM_ENDPOINTS = {
     # The TLS proxy asks whether a host may get a certificate: it names a domain, not a tenant.
     "tls.ask",
 }
+
+# Alpha's back issues come from Ghost: the old post's address is /alpha-old-post/.
+ALPHA_GHOST_EXPORT = (
+    b'{"db": [{"data": {"posts": [{"id": "a1", "title": "Alpha old post", '
+    b'"slug": "alpha-old-post", "status": "published", '
+    b'"published_at": "2021-03-04T10:00:00.000Z", "html": "<p>Alpha words</p>"}]}}]}'
+)
 
 # The API's own documentation: the same for everyone, no key needed.
 API_DOCUMENTATION = {"api.docs.openapi_json", "api.docs.reference_page"}
@@ -161,6 +168,16 @@ def two_tenants(app, factories, mailbox, client):
     from tests.webhook_helpers import endpoint_with_delivery
 
     endpoint_id, delivery_id = endpoint_with_delivery(app, pub_a, "https://alpha.example/hook")
+    # Alpha imported back issues: the import's id and an old post's address exist to be guessed.
+    with app.app_context(), bound_to(pub_a.id):
+        from saas.publishing.back_issues import run as back_issues
+
+        alpha_pub = db.session.get(type(pub_a), pub_a.id)
+        back_import_id = back_issues.store_export(
+            alpha_pub, "alpha.json", ALPHA_GHOST_EXPORT, fetch_images=False
+        ).id
+        back_issues.queue_import(alpha_pub, back_issues.get_import(alpha_pub, back_import_id))
+    drain_jobs(app)
     # A value per argument, or per endpoint where one argument means different things.
     alpha_values = {
         "issue_id": issue_a.id,
@@ -178,6 +195,11 @@ def two_tenants(app, factories, mailbox, client):
         "endpoint_id": endpoint_id,
         "delivery_id": delivery_id,
         "key_id": key_id,
+        "back_import_id": back_import_id,
+        "old_slug": "alpha-old-post",
+        "year": 2021,
+        "month": 3,
+        "day": 4,
         "token": {
             "public.audience.confirm_subscription": confirm_token,
             "public.audience.unsubscribe": unsubscribe_token,
@@ -324,4 +346,5 @@ def test_tenant_scoping_refuses_unbound_queries(app, two_tenants):
                 db.session.flush()
             db.session.rollback()
         with cross_tenant():
-            assert len(db.session.scalars(select(Issue)).all()) == 3
+            # Alpha's two, its imported back issue, and Bravo's.
+            assert len(db.session.scalars(select(Issue)).all()) == 4

@@ -35,7 +35,8 @@ class StorageUnavailable(RuntimeError):
     """The storage backend did not take or give up the files; nothing changed. Try again."""
 
 
-def _display_filename(filename: str) -> str:
+def display_filename(filename: str) -> str:
+    """An uploaded file's name as it may be shown: no folders, no control characters."""
     name = os.path.basename((filename or "").replace("\\", "/"))
     return " ".join(re.sub(r"[\x00-\x1f\x7f]", " ", name).split())[:255]
 
@@ -134,7 +135,7 @@ def store_image(
         extension=processed.extension,
         variants=[[v.width, v.height, len(v.data)] for v in processed.variants],
         stored_bytes=processed.stored_bytes,
-        filename=_display_filename(filename),
+        filename=display_filename(filename),
         issue_id=issue.id if issue is not None else None,
         uploaded_by_id=uploaded_by_id,
     )
