@@ -26,6 +26,7 @@ from saas.ops.models import OpsAuditEntry
 from saas.publishing.back_issues.models import BackIssueImport, BackIssueLink
 from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
+from saas.publishing.offerings.models import Offering
 from saas.replies.models import Reply, ReplyStanding
 from saas.support.models import SupportEvent, SupportForm, SupportRequest
 from saas.webhooks.models import BookingLink, BookingReceipt, WebhookDelivery, WebhookEndpoint
@@ -40,6 +41,7 @@ __all__ = [
     "Delivery",
     "DkimKey",
     "Image",
+    "Offering",
     "Invitation",
     "Issue",
     "Membership",

@@ -42,7 +42,15 @@ from saas.mail.mime import (
 )
 from saas.mail.senders import Sender, platform_sender
 
-__all__ = ["InvalidRecipient", "IssueMessage", "MessageParts", "Personalised", "Recipient"]
+__all__ = [
+    "InvalidRecipient",
+    "IssueMessage",
+    "MessageParts",
+    "Offer",
+    "Offers",
+    "Personalised",
+    "Recipient",
+]
 
 TEMPLATE = "email/newsletter"
 TEST_PREFIX = "[Test] "
@@ -68,6 +76,25 @@ class ReaderLinks(Protocol):
 
 
 @dataclass(frozen=True)
+class Offer:
+    """One way the practitioner can help, as the email's closing block lists it."""
+
+    title: str
+    description: str
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The closing "ways I can help" block: a heading, an introducing sentence, the offers."""
+
+    heading: str
+    intro: str
+    items: tuple[Offer, ...]
+
+
+@dataclass(frozen=True)
 class MessageParts:
     """What the caller decides about an issue's email: its links and which body goes out."""
 
@@ -76,6 +103,7 @@ class MessageParts:
     body_markdown: str
     upgrade_url: str = ""  # set when the body is a paid issue's preview
     sender: Sender | None = None  # the publication's own domain; None: the platform's
+    offers: Offers | None = None  # the closing block; None: the issue shows none
 
 
 @dataclass(frozen=True)
@@ -205,6 +233,7 @@ class IssueMessage:
             "body_html": parts.body_html,
             "body_markdown": parts.body_markdown,
             "upgrade_url": parts.upgrade_url,
+            "offers": parts.offers,
         }
         subject = header_safe(merge_to_slots(render_template(f"{TEMPLATE}/subject.txt", **context)))
         text = merge_to_slots(render_template(f"{TEMPLATE}/body.txt", **context))

@@ -15,6 +15,7 @@ custom domains may get a certificate (tls_views).
 back_issues/: importing an archive from Substack, Ghost, WordPress or a feed (issues with
 their old numbers' order, images re-hosted, old URLs redirected; see its docstring).
 
+offerings/: the "ways I can help" block closing every issue (web page and email).
 images/: uploads for issues (the editor's images and covers), their sizes for the web and
 email, and the image library; publishing owns them because an image exists to be shown in an
 issue (see its docstring).
@@ -38,6 +39,7 @@ def init_app(app: Flask) -> None:
         home_views,
         images,
         issue_views,
+        offerings,
         public_holes,
         settings_views,
         team_views,
@@ -52,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tls_views.tls_bp)
     templating.init_app(app)
     images.init_app(app)
+    offerings.init_app(app)
     public_holes.watch_public_content()
     periodic.register(app, "scheduled publishing", publish_due_issues)
     periodic.register(app, "re-checking custom domains", recheck_custom_domains, periodic.DAILY)

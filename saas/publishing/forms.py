@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     EmailField,
     IntegerField,
@@ -152,6 +153,7 @@ class IssueForm(FlaskForm):
         choices=[("everyone", "Everyone"), ("paid", "Paid subscribers")],
         default="everyone",
     )
+    show_offerings = BooleanField("End with your “ways I can help”", default=True)
 
 
 class ScheduleForm(FlaskForm):

@@ -29,8 +29,10 @@ def _issue_or_404(issue_id: int):
     return issue
 
 
-def _form_fields(form: IssueForm) -> dict[str, str]:
-    return {name: form[name].data or "" for name in issue_service.EDITABLE_FIELDS}
+def _form_fields(form: IssueForm) -> dict:
+    fields: dict = {name: form[name].data or "" for name in issue_service.EDITABLE_FIELDS}
+    fields["show_offerings"] = bool(form.show_offerings.data)
+    return fields
 
 
 def _cover_upload(form: IssueForm) -> issue_service.CoverUpload | None:

@@ -80,6 +80,8 @@ def _apply_fields(issue: Issue, fields: dict[str, str]) -> None:
     for name in EDITABLE_FIELDS:
         if name in fields and fields[name] is not None:
             setattr(issue, name, fields[name].strip() if name != "body_markdown" else fields[name])
+    if fields.get("show_offerings") is not None:
+        issue.show_offerings = bool(fields["show_offerings"])
     if not issue.slug:
         issue.slug = slugify(issue.title) or "issue"
     if issue.audience not in AUDIENCES:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.core.extensions import db
@@ -50,6 +60,13 @@ class Publication(db.Model):
     about: Mapped[str] = mapped_column(Text, nullable=False, default="")
     author_name: Mapped[str] = mapped_column(String(120), nullable=False, default="")
     sign_off: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # The "ways I can help" block's heading (empty: the default) and introducing sentence.
+    offerings_heading: Mapped[str] = mapped_column(
+        String(120), nullable=False, default="", server_default=""
+    )
+    offerings_intro: Mapped[str] = mapped_column(
+        String(300), nullable=False, default="", server_default=""
+    )
     accent_color: Mapped[str] = mapped_column(String(7), nullable=False, default="#2f6f5e")
     logo_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     timezone: Mapped[str] = mapped_column(String(64), nullable=False, default="UTC")
@@ -182,6 +199,10 @@ class Issue(TenantScoped, db.Model):
     # it as the item's guid/id, so feed apps that knew the post do not show it again.
     feed_guid: Mapped[str] = mapped_column(
         String(500), nullable=False, default="", server_default=""
+    )
+    # Whether the "ways I can help" block closes this issue (saas.publishing.offerings).
+    show_offerings: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=True, server_default=true()
     )
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

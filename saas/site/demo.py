@@ -20,9 +20,10 @@ from saas.core.tenancy import bound_to
 from saas.publishing import issues as issue_service
 from saas.publishing import publications
 from saas.publishing.models import Issue, Publication
+from saas.publishing.offerings import catalogue as offering_catalogue
 from saas.publishing.rendering import slugify
 from saas.site import demo_history
-from saas.site.demo_content import LONG_LETTER_TITLE, SAMPLE_ISSUES
+from saas.site.demo_content import DEMO_OFFERINGS, LONG_LETTER_TITLE, SAMPLE_ISSUES
 
 DEMO_EMAIL = "demo@tend.localhost"
 DEMO_PASSWORD = "tend-demo-password"  # noqa: S105  # nosec B105 (printed for newcomers on purpose)
@@ -46,6 +47,19 @@ class DemoResult:
     password: str
     public_url: str
     login_url: str
+
+
+def _seed_offerings(publication: Publication) -> None:
+    """The "ways I can help" closing every demo issue (left alone once there are any)."""
+    if offering_catalogue.list_offerings(publication):
+        return
+    offering_catalogue.save_block(
+        publication,
+        "Ways I can help",
+        "If you feel you would like some extra support, here is what I offer:",
+    )
+    for fields in DEMO_OFFERINGS:
+        offering_catalogue.add(publication, offering_catalogue.OfferingFields(*fields))
 
 
 def seed_demo() -> DemoResult:
@@ -98,6 +112,7 @@ def seed_demo() -> DemoResult:
                 issue.published_at = start + timedelta(days=14 * index)
                 issue_service.publish_issue(publication, issue.id)
         _seed_history(publication, user)
+        _seed_offerings(publication)
     return DemoResult(
         email=DEMO_EMAIL,
         password=DEMO_PASSWORD,

@@ -85,18 +85,12 @@ looks like. It is quieter than we expect.
 ## Need more support?
 
 If this letter touched something that feels too big to carry on your own, please reach out.
-There are a few ways I can help:
+There are a few ways I can help, listed just below this letter: sessions one to one, a
+small circle that meets online, and a free call to see whether working together feels right.
 
-- **One-to-one sessions**, online or in my practice room in Bristol, on Tuesdays and Thursdays.
-- **A free twenty-minute call** to see whether working together feels right, with no
-  obligation.
-- **The Settling group**, six evenings in spring for people who want to practise these skills
-  with others.
-
-You can use the "Need more support?" form below this letter, or simply reply to this email: I
-read every message, and I answer within two working days. If you are in crisis, please contact
-your local emergency number or a crisis line first; I am not able to respond quickly enough to
-keep you safe.
+Choose whichever fits, or simply reply to this email: I read every message, and I answer
+within two working days. If you are in crisis, please contact your local emergency number or a
+crisis line first; I am not able to respond quickly enough to keep you safe.
 
 Thank you, as always, for reading, and for the care you bring to your own life.
 """
@@ -361,3 +355,29 @@ SUPPORT_INTRO = (
     "spring group."
 )
 EDITOR_EMAIL = "alex.editor@example.org"
+
+
+# (title, one line, button label, target, url): the demo's "ways I can help".
+DEMO_OFFERINGS = (
+    (
+        "One-to-one sessions",
+        "Fifty minutes of somatic therapy, online or in my Bristol room.",
+        "Ask about a session",
+        "support",
+        "",
+    ),
+    (
+        "The Steady Ground circle",
+        "A small group that meets online every other Thursday evening.",
+        "Ask to join",
+        "support",
+        "",
+    ),
+    (
+        "A free 20-minute call",
+        "See whether working together feels right, with no commitment.",
+        "Book a call",
+        "link",
+        "https://cal.com/steady-ground/intro",
+    ),
+)

@@ -16,6 +16,8 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue
 from saas.publishing.models import STATUS_PUBLISHED, Issue, Publication
+from saas.publishing.offerings import catalogue
+from saas.publishing.offerings.models import Offering
 from saas.support import signals
 from saas.support.mail import new_message_id
 from saas.support.models import (
@@ -43,6 +45,7 @@ class Submission:
     answers: list[dict] = field(default_factory=list)
     subscribe: bool = False
     source_issue_number: int | None = None
+    offering_id: int | None = None
     channel: str = CHANNEL_PAGE
 
 
@@ -59,15 +62,25 @@ def published_issue_by_number(publication: Publication, number: int | None) -> I
     )
 
 
+def offering_asked_about(publication: Publication, offering_id: int | None) -> Offering | None:
+    """The offering a reader chose on an issue, if its button opens this support form."""
+    if offering_id is None:
+        return None
+    offering = catalogue.get_offering(publication, offering_id)
+    return offering if offering is not None and catalogue.points_at_support(offering) else None
+
+
 def _submitted_detail(request: SupportRequest) -> str:
     where = "the embedded form" if request.channel == CHANNEL_EMBED else "the support page"
     source = f", from Issue {request.source_issue_number}" if request.source_issue_number else ""
-    return f"Sent through {where}{source}"
+    chosen = f", about “{request.offering_title}”" if request.offering_title else ""
+    return f"Sent through {where}{source}{chosen}"
 
 
 def submit(publication: Publication, form: SupportForm, submission: Submission) -> SupportRequest:
     """Store a request, record its consent, queue the acknowledgement and the notification."""
     issue = published_issue_by_number(publication, submission.source_issue_number)
+    offering = offering_asked_about(publication, submission.offering_id)
     now = utcnow()
     request = SupportRequest(
         publication_id=publication.id,
@@ -80,6 +93,7 @@ def submit(publication: Publication, form: SupportForm, submission: Submission) 
         answers=submission.answers,
         source_issue_id=issue.id if issue else None,
         source_issue_number=issue.number if issue else None,
+        offering_title=offering.title if offering else "",
         subscribe_opt_in=submission.subscribe,
         consent_text=form.consent_text[:500],
         consent_given_at=now,

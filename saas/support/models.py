@@ -102,6 +102,10 @@ class SupportRequest(TenantScoped, db.Model):
     )
     # Kept apart from the link so stats survive the issue being deleted.
     source_issue_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The offering whose button brought the reader (its title then; offerings change).
+    offering_title: Mapped[str] = mapped_column(
+        String(120), nullable=False, default="", server_default=""
+    )
     subscribe_opt_in: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     consent_text: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     consent_given_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

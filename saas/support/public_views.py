@@ -14,7 +14,7 @@ from saas.publishing import issues as issue_service
 from saas.support import form_settings as support_forms
 from saas.support import guard
 from saas.support.blueprints import public_bp
-from saas.support.intake import Submission, submit
+from saas.support.intake import Submission, offering_asked_about, submit
 from saas.support.models import CHANNEL_EMBED, CHANNEL_PAGE, SupportForm
 from saas.support.reader_form import form_class, wants_phone_but_none
 
@@ -110,6 +110,7 @@ def _render(template: str, definition, form, notice: str | None, status: int = 2
         form=form,
         notice=notice,
         limited=False,
+        offering=offering_asked_about(g.publication, form.offering_id() if form else None),
     ), status
 
 
@@ -121,6 +122,7 @@ def _handle(template: str, channel: str, sent_endpoint: str):
     form = form_class(definition)(request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.from_issue.data = request.args.get("from", "")[:6]
+        form.offering.data = request.args.get("offering", "")[:9]
     if request.method == "POST":
         if guard.has_attachments():
             return _render(template, definition, form, ATTACHMENTS, 400)
@@ -152,6 +154,7 @@ def _handle(template: str, channel: str, sent_endpoint: str):
                 answers=form.custom_answers(),
                 subscribe=bool(form.subscribe.data),
                 source_issue_number=form.source_issue_number(),
+                offering_id=form.offering_id(),
                 channel=channel,
             ),
         )

@@ -122,6 +122,7 @@ class SupportFormBase(FlaskForm):
     website = StringField("Leave this empty")
     started = HiddenField()
     from_issue = HiddenField()
+    offering = HiddenField()
 
     custom_keys: list[defs.CustomField] = []
 
@@ -150,6 +151,11 @@ class SupportFormBase(FlaskForm):
                 }
             )
         return answers
+
+    def offering_id(self) -> int | None:
+        """The offering whose button brought the reader (?offering=<id>), if it looks like one."""
+        raw = (self.offering.data or "").strip()
+        return int(raw) if raw.isdigit() and len(raw) < 10 else None
 
     def source_issue_number(self) -> int | None:
         """The issue number the reader came from (?from=<n>), if it looks like one."""

@@ -123,6 +123,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     from saas.ops.console import set_operator
     from saas.publishing import team
     from saas.publishing.models import Issue, Publication
+    from saas.publishing.offerings.models import Offering
     from saas.replies.models import Reply
     from saas.site import demo
     from saas.support.models import SupportRequest
@@ -215,6 +216,8 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
             "endpoint_id": endpoint_id,
             "delivery_id": delivery_id,
             "back_import_id": back_import_id,
+            "offering_id": db.session.scalar(select(Offering.id)),
+            "direction": "up",
         }
         tokens = {
             "public.audience.confirm_subscription": subscribers.confirm_url(publication, pending),

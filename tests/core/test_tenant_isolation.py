@@ -177,6 +177,14 @@ def two_tenants(app, factories, mailbox, client):
             alpha_pub, "alpha.json", ALPHA_GHOST_EXPORT, fetch_images=False
         ).id
         back_issues.queue_import(alpha_pub, back_issues.get_import(alpha_pub, back_import_id))
+    # Alpha lists an offering: its id exists to be guessed.
+    with app.app_context(), bound_to(pub_a.id):
+        from saas.publishing.offerings import catalogue as offerings
+
+        offering_id = offerings.add(
+            db.session.get(type(pub_a), pub_a.id),
+            offerings.OfferingFields("Alpha sessions", "", "Ask", "support"),
+        ).id
     drain_jobs(app)
     # A value per argument, or per endpoint where one argument means different things.
     alpha_values = {
@@ -196,6 +204,8 @@ def two_tenants(app, factories, mailbox, client):
         "delivery_id": delivery_id,
         "key_id": key_id,
         "back_import_id": back_import_id,
+        "offering_id": offering_id,
+        "direction": "up",
         "old_slug": "alpha-old-post",
         "year": 2021,
         "month": 3,

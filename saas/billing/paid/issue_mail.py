@@ -16,6 +16,7 @@ from saas.mail.newsletter import IssueMessage, MessageParts
 from saas.mail.senders import Sender
 from saas.publishing.images.markup import email_html
 from saas.publishing.models import Issue, Publication
+from saas.publishing.offerings.links import email_offers
 
 
 def issue_message(
@@ -32,6 +33,7 @@ def issue_message(
     None sends from the platform's address.
     """
     links = IssueLinks(publication, issue)
+    offers = email_offers(publication, issue)
     if preview:
         parts = MessageParts(
             links,
@@ -39,6 +41,7 @@ def issue_message(
             body_markdown=paywall.preview_markdown(issue),
             upgrade_url=links.view_online_url + "#upgrade",
             sender=sender,
+            offers=offers,
         )
     else:
         parts = MessageParts(
@@ -46,6 +49,7 @@ def issue_message(
             body_html=email_html(issue.body_html),
             body_markdown=issue.body_markdown,
             sender=sender,
+            offers=offers,
         )
     return IssueMessage(publication, issue, parts, test=test)
 
