@@ -20,6 +20,7 @@ FEATURES = (
     "delivery",
     "replies",
     "support",
+    "insights",
     "api",
     "webhooks",
     "ops",

@@ -22,6 +22,7 @@ from saas.billing.models import (
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
 from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
+from saas.insights.models import DailyGrowth, IssueDaily
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.images.models import Image
 from saas.publishing.models import Invitation, Issue, Membership, Publication
@@ -34,11 +35,13 @@ __all__ = [
     "BookingLink",
     "BookingReceipt",
     "ConnectedAccount",
+    "DailyGrowth",
     "Delivery",
     "DkimKey",
     "Image",
     "Invitation",
     "Issue",
+    "IssueDaily",
     "Membership",
     "OpsAuditEntry",
     "PaidTier",

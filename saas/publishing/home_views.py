@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.publishing import hooks, publications
@@ -14,7 +14,8 @@ from saas.publishing.forms import NewPublicationForm
 def home():
     mine = publications.publications_for(current_user)
     if len(mine) == 1:
-        return redirect(url_for("dashboard.publishing.issues", pub_slug=mine[0][0].slug))
+        publication = mine[0][0]
+        return redirect(url_for(hooks.landing_endpoint(publication), pub_slug=publication.slug))
     return render_template("publishing/publications.html", publications=mine)
 
 
@@ -34,7 +35,8 @@ def new_publication():
             form.name.errors.append(str(exc))
         else:
             flash(f"{publication.name} is ready. Here is how to get started.", "success")
-            return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
+            landing = hooks.landing_endpoint(publication)
+            return redirect(url_for(landing, pub_slug=publication.slug))
     refused = plan_limit is not None and request.method == "POST"
     return render_template("publishing/new_publication.html", form=form, plan_limit=plan_limit), (
         403 if refused else 422 if form.errors else 200
@@ -43,4 +45,4 @@ def new_publication():
 
 @dashboard_bp.route("/<pub_slug>/")
 def publication_home():
-    return redirect(url_for("dashboard.publishing.issues"))
+    return redirect(url_for(hooks.landing_endpoint(g.publication)))

@@ -1,0 +1,89 @@
+"""Insights' receivers of the lower features' signals: the rollups grow as things happen.
+
+Connected once at start-up by `saas.insights.init_app`. A history line (audience) is counted
+in the transaction that writes it, so a rolled-back change leaves no count; an import's
+readers are counted in the import's transaction. A page view of an issue is counted after
+the page was served, in its own small transaction: a failure there is logged and the reader
+still gets the page. Views from link prefetchers and crawlers are left out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import current_app, request
+from sqlalchemy import select
+
+from saas.audience import hooks as audience_hooks
+from saas.audience.models import Subscriber
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.insights import counting
+from saas.publishing import hooks as publishing_hooks
+
+# Substrings of User-Agent headers that belong to crawlers, previewers and link checkers.
+NOT_A_READER = (
+    "bot",
+    "crawl",
+    "spider",
+    "slurp",
+    "preview",
+    "facebookexternalhit",
+    "curl/",
+    "python-requests",
+    "headless",
+)
+
+
+def _history_line(publication_id, subscriber, kind: str, detail: str, issue_id) -> None:
+    found = counting.metric(kind, detail, subscriber.status)
+    if found is None:
+        return
+    today = utcnow().date()
+    counting.add_growth(publication_id, today, subscriber.source, {found: 1})
+    if found == counting.UNSUBSCRIBED and issue_id is not None:
+        counting.add_issue(publication_id, issue_id, today, unsubscribed=1)
+
+
+def _imported(publication, subscriber_ids: list[int]) -> None:
+    rows = db.session.execute(
+        select(Subscriber.source, Subscriber.status).where(Subscriber.id.in_(subscriber_ids))
+    ).all()
+    joined = Counter(
+        source for source, status in rows if counting.metric("imported", "", status) is not None
+    )
+    today = utcnow().date()
+    for source, count in sorted(joined.items()):
+        counting.add_growth(publication.id, today, source, {counting.JOINED: count})
+
+
+def is_prefetch_or_robot() -> bool:
+    """Whether the current request is a browser's prefetch or a known non-reader."""
+    purpose = (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or "").lower()
+    if "prefetch" in purpose or "prerender" in purpose:
+        return True
+    agent = (request.user_agent.string or "").lower()
+    return not agent or any(mark in agent for mark in NOT_A_READER)
+
+
+def _issue_viewed(publication, issue_id: int) -> None:
+    if is_prefetch_or_robot():
+        return
+    try:
+        counting.add_issue(publication.id, issue_id, utcnow().date(), web_views=1)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("an issue page view was not counted")
+
+
+def _landing(publication) -> str:
+    return "dashboard.insights.home"
+
+
+def connect() -> None:
+    """Connect every receiver (idempotent: blinker keeps one connection per function)."""
+    audience_hooks.history_recorded.connect(_history_line, weak=False)
+    audience_hooks.readers_imported.connect(_imported, weak=False)
+    publishing_hooks.issue_viewed.connect(_issue_viewed, weak=False)
+    publishing_hooks.dashboard_landing.connect(_landing, weak=False)
