@@ -78,7 +78,7 @@ def _issue_viewed(publication, issue_id: int) -> None:
 
 
 def _landing(publication) -> str:
-    return "dashboard.insights.home"
+    return "dashboard.insights.home_page"
 
 
 def connect() -> None:

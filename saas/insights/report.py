@@ -49,7 +49,7 @@ class IssueReport:
 
     def view_bars(self) -> list[Bar]:
         """Views per day since publishing (at most VIEW_DAYS days), for the bar chart."""
-        return [Bar(f"{d:%d %b}", n, f"{d:%A %d %B %Y}") for d, n in self.views_by_day]
+        return [Bar(f"{d:%d}", n, f"{d:%A %d %B %Y}") for d, n in self.views_by_day]
 
 
 def _funnel(publication: Publication, issue: Issue) -> tuple[bool, dict[str, int]]:

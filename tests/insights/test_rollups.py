@@ -174,3 +174,20 @@ def test_another_publications_readers_never_count_here(app, factories, pub):
     assert _growth_rows(app, pub) == {}
     with app.app_context(), bound_to(pub.id):
         assert growth.net_change(90) == 0
+
+
+def test_the_demo_shows_months_of_growth_counted_from_its_history(app):
+    from saas.site.demo import DEMO_SLUG, seed_demo
+
+    with app.test_request_context():
+        seed_demo()
+        publication = db.session.scalar(select(Publication).where(Publication.slug == DEMO_SLUG))
+        with bound_to(publication.id):
+            weeks = growth.weekly()
+            kept = {(r.day, r.source): r.joined for r in db.session.scalars(select(DailyGrowth))}
+            rebuild.rebuild_publication(publication.id)
+            again = {(r.day, r.source): r.joined for r in db.session.scalars(select(DailyGrowth))}
+            views = db.session.scalar(select(db.func.sum(IssueDaily.web_views)))
+    assert sum(w.joined for w in weeks) > 50 and sum(w.unsubscribed for w in weeks) > 0
+    assert sum(1 for w in weeks if w.joined) >= 10  # growth spread over the weeks, not one day
+    assert kept == again and views > 0
