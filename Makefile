@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/dashboard.py
 	$(PY) bench/export.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/insights.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)
 worker: $(STAMP)

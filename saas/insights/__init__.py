@@ -3,7 +3,8 @@
 Models: DailyGrowth (readers joined, unsubscribed, bounced per publication, day and source),
 IssueDaily (an issue's web views and the unsubscribes its email caused, per day). counting
 (what a history line adds, and the upserts), hooks (receivers of audience's and publishing's
-signals that add as things happen), rebuild (the same counts from the raw rows; `flask
+signals that add as things happen), page_views (issue page views counted in Redis and
+flushed into the rollups), rebuild (the same counts from the raw rows; `flask
 rebuild-insights`). Routes: the dashboard home, where signing in lands, and each issue's
 report, with CSV downloads of every chart.
 
@@ -18,13 +19,16 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Routes and receivers."""
+    from saas.core import periodic
     from saas.insights import dashboard, hooks  # noqa: F401  (register routes)
+    from saas.insights.page_views import flush
 
     hooks.connect()
+    periodic.register(app, "counting issue page views", flush, 60.0)
 
 
 def init_cli(app: Flask) -> None:
-    """`flask rebuild-insights`."""
+    """`flask rebuild-insights`, `flask flush-page-views`."""
     from saas.insights import cli
 
     cli.init_app(app)

@@ -1,4 +1,5 @@
-"""`flask rebuild-insights`: count the rollups again from the raw rows."""
+"""`flask rebuild-insights`: count the rollups again from the raw rows; `flask
+flush-page-views`: move the issue page views counted in Redis into them (cron, every minute)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask.cli import with_appcontext
 def init_app(app: Flask) -> None:
     """Register the command."""
     app.cli.add_command(rebuild_insights_command)
+    app.cli.add_command(flush_page_views_command)
 
 
 @click.command("rebuild-insights")
@@ -32,3 +34,12 @@ def rebuild_insights_command(slug: str | None) -> None:
         raise click.ClickException(f"No publication {slug!r}.")
     days = rebuild.rebuild_publication(publication_id)
     click.echo(f"Rebuilt {slug}: {days} days with readers joining or leaving.")
+
+
+@click.command("flush-page-views")
+@with_appcontext
+def flush_page_views_command() -> None:
+    """Add the issue page views counted since the last flush to the rollups."""
+    from saas.insights.page_views import flush
+
+    click.echo(f"Counted {flush()} issue page views.")

@@ -10,7 +10,7 @@ from flask import Response, abort, g, render_template
 
 from saas.core.charts import bar_chart, row_chart
 from saas.core.extensions import db
-from saas.insights import growth, home, report
+from saas.insights import growth, home, page_views, report
 from saas.insights.growth_chart import growth_chart
 from saas.publishing import dashboard_parent
 from saas.publishing.models import Issue
@@ -33,6 +33,7 @@ def _csv(name: str, header: list[str], rows: list[list]) -> Response:
 @dashboard_bp.route("/<pub_slug>/home")
 def home_page():
     publication = g.publication
+    page_views.flush()
     weeks = growth.weekly()
     latest = home.latest_issue(publication)
     return render_template(
@@ -67,6 +68,7 @@ def _issue(issue_id: int) -> Issue:
 
 @dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/report")
 def issue_report(issue_id: int):
+    page_views.flush()
     found = report.issue_report(g.publication, _issue(issue_id))
     bars = found.view_bars()
     return render_template(
@@ -79,6 +81,7 @@ def issue_report(issue_id: int):
 
 @dashboard_bp.route("/<pub_slug>/issues/<int:issue_id>/report/views.csv")
 def issue_views_csv(issue_id: int):
+    page_views.flush()
     found = report.issue_report(g.publication, _issue(issue_id))
     rows = [[f"{day:%Y-%m-%d}", views] for day, views in found.views_by_day]
     return _csv(f"issue-{issue_id}-web-views.csv", ["day", "web_views"], rows)

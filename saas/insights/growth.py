@@ -53,7 +53,7 @@ def weekly(weeks: int = WEEKS_SHOWN, today: date | None = None) -> list[Week]:
             func.sum(DailyGrowth.unsubscribed),
             func.sum(DailyGrowth.bounced),
         )
-        .where(DailyGrowth.day >= first)
+        .where(DailyGrowth.day >= first, DailyGrowth.day <= today)
         .group_by(DailyGrowth.day)
     ).all()
     sums = {first + timedelta(weeks=n): [0, 0, 0] for n in range(weeks)}

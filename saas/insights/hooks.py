@@ -2,23 +2,23 @@
 
 Connected once at start-up by `saas.insights.init_app`. A history line (audience) is counted
 in the transaction that writes it, so a rolled-back change leaves no count; an import's
-readers are counted in the import's transaction. A page view of an issue is counted after
-the page was served, in its own small transaction: a failure there is logged and the reader
-still gets the page. Views from link prefetchers and crawlers are left out.
+readers are counted in the import's transaction. A page view of an issue is counted in Redis
+(saas.insights.page_views), never with a query of its own; views from link prefetchers and
+crawlers are left out.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select
 
 from saas.audience import hooks as audience_hooks
 from saas.audience.models import Subscriber
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
-from saas.insights import counting
+from saas.insights import counting, page_views
 from saas.publishing import hooks as publishing_hooks
 
 # Substrings of User-Agent headers that belong to crawlers, previewers and link checkers.
@@ -67,14 +67,8 @@ def is_prefetch_or_robot() -> bool:
 
 
 def _issue_viewed(publication, issue_id: int) -> None:
-    if is_prefetch_or_robot():
-        return
-    try:
-        counting.add_issue(publication.id, issue_id, utcnow().date(), web_views=1)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("an issue page view was not counted")
+    if not is_prefetch_or_robot():
+        page_views.note_view(publication.id, issue_id)
 
 
 def _landing(publication) -> str:

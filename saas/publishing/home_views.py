@@ -35,8 +35,7 @@ def new_publication():
             form.name.errors.append(str(exc))
         else:
             flash(f"{publication.name} is ready. Here is how to get started.", "success")
-            landing = hooks.landing_endpoint(publication)
-            return redirect(url_for(landing, pub_slug=publication.slug))
+            return redirect(url_for("dashboard.publishing.issues", pub_slug=publication.slug))
     refused = plan_limit is not None and request.method == "POST"
     return render_template("publishing/new_publication.html", form=form, plan_limit=plan_limit), (
         403 if refused else 422 if form.errors else 200

@@ -46,8 +46,8 @@ receivers tell others (outbound webhooks) and may commit their own rows."""
 
 issue_viewed = _signals.signal("issue-viewed")
 """Sent with the publication as sender and `issue_id=` when Flask serves a published issue's
-page (a GET; answers from the public page cache never reach it); receivers count it and may
-commit their own rows."""
+page (a GET; answers from the public page cache never reach it); receivers count it without
+a database query (a kept page costs none)."""
 
 dashboard_landing = _signals.signal("dashboard-landing")
 """Sent with a publication; a receiver returns the endpoint a practitioner lands on in its
