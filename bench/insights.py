@@ -39,6 +39,7 @@ from bench.dashboard import (  # noqa: E402
     Client,
     migrate,
     p95,
+    production_env,
     scratch_database,
     time_page,
 )
@@ -129,19 +130,7 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(config)
         seeded = seed(app, admin_url, args.readers, args.issues)
         generate(app, admin_url, seeded.publication_id, args.view_days)
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
-            "TEND_ENV": "production",
-            "TEND_INSTANCE_DIR": str(workdir / "instance"),
-            "DATABASE_URL": app_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": secret,
-            "SUPPORT_ENCRYPTION_KEYS": keys,
-            "BASE_URL": "https://127.0.0.1",
-            "PLATFORM_HOSTS": "127.0.0.1",
-            "SENTRY_DSN": "",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
+        env = production_env(workdir, app_url, redis_url, secret, keys)
         gunicorn = argparse.Namespace(workers=1, worker_class="sync", threads=1)
         base = f"/dashboard/{seeded.slug}"
         results: dict[str, list[float]] = {}
