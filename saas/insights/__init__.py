@@ -24,6 +24,9 @@ def init_app(app: Flask) -> None:
     from saas.insights.page_views import flush
 
     hooks.connect()
+    page_cache = app.extensions.get("public_page_cache")
+    if page_cache is not None:
+        page_cache.hit_listeners.append(hooks.cache_hit_counter(app))
     periodic.register(app, "counting issue page views", flush, 60.0)
 
 

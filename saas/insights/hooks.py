@@ -57,13 +57,33 @@ def _imported(publication, subscriber_ids: list[int]) -> None:
         counting.add_growth(publication.id, today, source, {counting.JOINED: count})
 
 
-def is_prefetch_or_robot() -> bool:
-    """Whether the current request is a browser's prefetch or a known non-reader."""
-    purpose = (request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or "").lower()
+def looks_automated(purpose: str, agent: str) -> bool:
+    """Whether a request with these headers is a prefetch or a known non-reader."""
+    purpose, agent = purpose.lower(), agent.lower()
     if "prefetch" in purpose or "prerender" in purpose:
         return True
-    agent = (request.user_agent.string or "").lower()
     return not agent or any(mark in agent for mark in NOT_A_READER)
+
+
+def is_prefetch_or_robot() -> bool:
+    """Whether the current request is a browser's prefetch or a known non-reader."""
+    purpose = request.headers.get("Sec-Purpose") or request.headers.get("Purpose") or ""
+    return looks_automated(purpose, request.user_agent.string or "")
+
+
+def cache_hit_counter(app):
+    """A listener for the public page cache: counts issue page views it answers itself."""
+
+    def count(environ) -> None:
+        if environ.get("REQUEST_METHOD") != "GET":
+            return
+        purpose = environ.get("HTTP_SEC_PURPOSE") or environ.get("HTTP_PURPOSE") or ""
+        if looks_automated(purpose, environ.get("HTTP_USER_AGENT", "")):
+            return
+        with app.app_context():
+            page_views.note_cached_view(environ.get("PATH_INFO", ""))
+
+    return count
 
 
 def _issue_viewed(publication, issue_id: int) -> None:

@@ -69,3 +69,44 @@ def test_an_issue_report_of_another_publication_is_not_found(app, client, factor
     login(client, owner.email)
     assert client.get(f"/dashboard/calm/issues/{theirs.id}/report").status_code == 404
     assert client.get(f"/dashboard/calm/issues/{theirs.id}/report/views.csv").status_code == 404
+
+
+def test_home_shows_paid_readers_revenue_and_what_needs_attention(app, client, factories):
+    from saas.billing.models import ReaderSubscription
+
+    owner, pub = _owner_with_publication(factories)
+    issue = factories.issue(pub, publish=True)
+    readers = [factories.subscriber(pub) for _ in range(4)]
+    tier = factories.paid_tier(pub, monthly_amount=500, yearly_amount=4800)
+    with app.app_context(), bound_to(pub.id):
+        for n, (reader, interval, status) in enumerate(
+            [
+                (readers[0], "month", "active"),
+                (readers[1], "month", "active"),
+                (readers[2], "year", "active"),
+                (readers[3], "month", "canceled"),
+            ]
+        ):
+            db.session.add(
+                ReaderSubscription(
+                    publication_id=pub.id,
+                    subscriber_id=reader.id,
+                    tier_id=tier.id,
+                    stripe_account_id="acct_made_up",
+                    stripe_customer_id=f"cus_{n}",
+                    stripe_subscription_id=f"sub_{n}",
+                    interval=interval,
+                    status=status,
+                )
+            )
+        db.session.commit()
+    factories.reply(pub, issue, readers[0], status="pending")
+    factories.support_request(pub)
+    login(client, owner.email)
+    page = client.get("/dashboard/calm/home").get_data(as_text=True)
+    assert '<span class="stat-number">3</span> <span class="muted">paying now' in page
+    # 2 x 5.00 a month + 48.00 a year / 12
+    assert '<span class="stat-number">14.00</span> <span class="muted">USD a month' in page
+    assert "Replies held for your approval</a> <strong>1</strong>" in page
+    assert "New support requests</a> <strong>1</strong>" in page
+    assert "Nothing waiting" not in page

@@ -210,3 +210,19 @@ def test_a_day_past_today_in_the_rollups_does_not_break_the_weeks(app, pub):
         counting.add_growth(pub.id, tomorrow, "form", {"joined": 5})
         db.session.commit()
         assert sum(w.joined for w in growth.weekly()) == 0
+
+
+def test_views_the_public_page_cache_answers_are_counted_too(app, client, factories, pub):
+    issue = factories.issue(pub, publish=True)
+    path = f"/p/calm/issues/{issue.slug}"
+    app.config["PUBLIC_CACHE_SECONDS"] = 30
+    try:
+        answers = [client.get(path, headers=BROWSER).headers.get("X-Cache") for _ in range(3)]
+        robot = client.get(path, headers={"User-Agent": "Googlebot/2.1"}).headers.get("X-Cache")
+    finally:
+        app.config["PUBLIC_CACHE_SECONDS"] = 0
+        app.extensions["public_page_cache"].clear()
+    assert answers == ["MISS", "HIT", "HIT"] and robot == "HIT"
+    with app.app_context():
+        assert page_views.flush() == 3
+    assert _issue_rows(app, pub) == {(issue.id, utcnow().date()): (3, 0)}
