@@ -25,15 +25,17 @@ WAITING_PREFIX = "waiting"  # a confirmation held for a place on the list: not o
 def metric(kind: str, detail: str, status: str | None = None) -> str | None:
     """What a history line adds to the day's growth, or None.
 
-    An imported line counts as a reader joining unless they came in pending (they join
-    when they confirm); `status` is the reader's status, needed only for that kind.
+    An imported line counts as a reader joining only if they came in active (a pending
+    reader joins when they confirm; one imported as unsubscribed or bounced never joined);
+    `status` is the reader's status then, needed only for that kind. The rebuild, which
+    sees only the status now, applies the same rule by looking at the lines after it.
     """
     if kind == "confirmed":
         return None if detail.startswith(WAITING_PREFIX) else JOINED
     if kind == "released":
         return JOINED
     if kind == "imported":
-        return JOINED if status not in (None, "pending") else None
+        return JOINED if status == "active" else None
     if kind == "unsubscribed":
         return UNSUBSCRIBED
     if kind == "bounced":

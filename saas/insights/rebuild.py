@@ -12,6 +12,7 @@ from collections import defaultdict
 from datetime import date
 
 from sqlalchemy import case, delete, func, literal_column, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from saas.audience.models import Subscriber, SubscriberEvent
@@ -21,7 +22,8 @@ from saas.insights import counting
 from saas.insights.models import DailyGrowth, IssueDaily
 from saas.publishing.models import Publication
 
-_COUNTED_KINDS = ("confirmed", "released", "imported", "unsubscribed", "bounced")
+_COUNTED_KINDS = ("confirmed", "released", "unsubscribed", "bounced")
+_LEFT_KINDS = ("unsubscribed", "bounced")
 
 
 def utc_day(column) -> ColumnElement:
@@ -58,7 +60,29 @@ def growth_from_history(publication_id: int) -> dict[tuple[date, str], dict[str,
         name = counting.metric(kind, detail, status)
         if name is not None:
             found[(_as_date(when), source)][name] += count
+    for when, source, count in _imported_active(publication_id):
+        found[(_as_date(when), source)][counting.JOINED] += count
     return found
+
+
+def _imported_active(publication_id: int) -> list[tuple]:
+    """(day, source, n) of imported readers who came in active: active now, or left later
+    (an unsubscribe or bounce line), and never confirmed (a pending import joins then)."""
+    imported, other = SubscriberEvent, aliased(SubscriberEvent)
+    later = select(other.id).where(other.subscriber_id == imported.subscriber_id)
+    day = utc_day(imported.created_at)
+    return db.session.execute(
+        select(day, Subscriber.source, func.count())
+        .select_from(imported)
+        .join(Subscriber, Subscriber.id == imported.subscriber_id)
+        .where(
+            imported.publication_id == publication_id,
+            imported.kind == "imported",
+            (Subscriber.status == "active") | later.where(other.kind.in_(_LEFT_KINDS)).exists(),
+            ~later.where(other.kind == "confirmed").exists(),
+        )
+        .group_by(day, Subscriber.source)
+    ).all()
 
 
 def issue_unsubscribes(publication_id: int) -> dict[tuple[int, date], int]:

@@ -226,3 +226,40 @@ def test_views_the_public_page_cache_answers_are_counted_too(app, client, factor
     with app.app_context():
         assert page_views.flush() == 3
     assert _issue_rows(app, pub) == {(issue.id, utcnow().date()): (3, 0)}
+
+
+def test_imported_readers_join_only_if_they_came_in_active_and_the_rebuild_agrees(
+    app, client, factories, mailbox
+):
+    import io
+
+    from tests.conftest import csrf_token, drain_jobs, login
+
+    owner = factories.user(email="owner@example.com")
+    pub = factories.publication(owner=owner, slug="letters")
+    login(client, owner.email)
+    url = "/dashboard/letters/subscribers/import"
+
+    def upload(content: bytes, **fields) -> None:
+        data = {"csrf_token": csrf_token(client, url), "file": (io.BytesIO(content), "list.csv")}
+        response = client.post(url, data={**data, **fields}, content_type="multipart/form-data")
+        assert response.status_code == 303
+        drain_jobs(app)
+
+    upload(
+        b"email,status\na@example.com,active\nb@example.com,active\nu@example.com,unsubscribed\n"
+    )
+    upload(b"email\np@example.com\n", ask_to_confirm="y")
+    today = utcnow().date()
+    assert _growth_rows(app, pub) == {(today, "import"): (2, 0, 0)}
+    # The pending one confirms; one who came in active leaves.
+    client.get(mailbox.last_link("p@example.com", "/confirm/").replace("http://localhost", ""))
+    with app.test_request_context(), bound_to(pub.id):
+        publication = db.session.get(Publication, pub.id)
+        left = subscribers.find_by_email(publication, "b@example.com")
+        subscribers.unsubscribe(publication, left.id, "unsubscribe page")
+    kept = _growth_rows(app, pub)
+    assert kept == {(today, "import"): (3, 1, 0)}
+    with app.app_context():
+        rebuild.rebuild_publication(pub.id)
+    assert _growth_rows(app, pub) == kept
