@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/export.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/back_issues.py
+	$(PY) bench/insights.py
 
 ## worker: an RQ worker for production-like runs (needs REDIS_URL)
 worker: $(STAMP)

@@ -281,6 +281,23 @@ def report(results: dict[str, list[float]], sizes: dict[str, int]) -> None:
     print(f"ratio: {p95(results[slowest]) / bare:.1f} ({slowest} p95/bare signed-in page p95)")
 
 
+def production_env(workdir: Path, app_url: str, redis_url: str, secret: str, keys: str) -> dict:
+    """The environment gunicorn serves the app with: production settings, the app role."""
+    return {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+        "TEND_ENV": "production",
+        "TEND_INSTANCE_DIR": str(workdir / "instance"),
+        "DATABASE_URL": app_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": secret,
+        "SUPPORT_ENCRYPTION_KEYS": keys,
+        "BASE_URL": "https://127.0.0.1",
+        "PLATFORM_HOSTS": "127.0.0.1",
+        "SENTRY_DSN": "",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     server_url = (
         os.environ.get("BENCH_DATABASE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_SERVER_URL
@@ -304,19 +321,7 @@ def run(args: argparse.Namespace) -> int:
         from saas import create_app
 
         seeded = seed(create_app(config), admin_url, args.readers, args.issues)
-        env = {
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
-            "TEND_ENV": "production",
-            "TEND_INSTANCE_DIR": str(workdir / "instance"),
-            "DATABASE_URL": app_url,
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": secret,
-            "SUPPORT_ENCRYPTION_KEYS": keys,
-            "BASE_URL": "https://127.0.0.1",
-            "PLATFORM_HOSTS": "127.0.0.1",
-            "SENTRY_DSN": "",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
+        env = production_env(workdir, app_url, redis_url, secret, keys)
         results: dict[str, list[float]] = {}
         sizes: dict[str, int] = {}
         gunicorn = argparse.Namespace(workers=1, worker_class="sync", threads=1)

@@ -20,6 +20,7 @@ FEATURES = (
     "delivery",
     "replies",
     "support",
+    "insights",
     "api",
     "webhooks",
     "ops",
@@ -90,7 +91,9 @@ def register_extensions(app: Flask) -> None:
 
             event.listen(db.engine, "connect", _sqlite_foreign_keys)
     # Domain -> public page cache -> Flask: the cache sees the rewritten /p/<slug>/ path.
-    app.wsgi_app = PublicPageCache(app.wsgi_app, app.config, shared=app.extensions["shared_cache"])
+    page_cache = PublicPageCache(app.wsgi_app, app.config, shared=app.extensions["shared_cache"])
+    app.extensions["public_page_cache"] = page_cache
+    app.wsgi_app = page_cache
     domains = CustomDomainMiddleware(app)
     app.extensions["custom_domains"] = domains
     app.wsgi_app = domains

@@ -22,6 +22,7 @@ from saas.billing.models import (
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
 from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
+from saas.insights.models import DailyGrowth, IssueDaily
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.back_issues.models import BackIssueImport, BackIssueLink
 from saas.publishing.images.models import Image
@@ -38,12 +39,14 @@ __all__ = [
     "BookingLink",
     "BookingReceipt",
     "ConnectedAccount",
+    "DailyGrowth",
     "Delivery",
     "DkimKey",
     "Image",
     "Offering",
     "Invitation",
     "Issue",
+    "IssueDaily",
     "Membership",
     "OpsAuditEntry",
     "PaidTier",

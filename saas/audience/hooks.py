@@ -9,6 +9,9 @@ history; support deletes their requests; replies and audience's own imports conn
 Every one of them adds its part to a reader's data export. Receivers run inside the caller's
 transaction and never commit: the audience service commits once, or nothing happens.
 
+`history_recorded` tells, inside the transaction, of every line added to a reader's history
+(insights keeps its daily growth counts from it).
+
 The `reader_created`, `reader_confirmed` and `reader_unsubscribed` signals are different: they
 are sent once the change is committed, to tell (outbound webhooks); a receiver of those may
 commit its own rows.
@@ -38,6 +41,10 @@ reader_history = _signals.signal("reader-history")
 reader_data = _signals.signal("reader-data")
 """A reader asked for their data: return a dict of sections to add to the export."""
 
+history_recorded = _signals.signal("history-recorded")
+"""A line was added to a reader's history, inside the caller's transaction (publication id as
+sender, `subscriber=`, `kind=`, `detail=`, `issue_id=`): receivers add rows, never commit."""
+
 reader_created = _signals.signal("reader-created")
 """A reader was added by a form or by hand, committed (publication as sender, `subscriber=`)."""
 
@@ -52,6 +59,17 @@ def held_on_joining(publication, subscriber) -> bool:
     """Whether a receiver holds this reader instead of letting them go active."""
     results = reader_joining.send(publication, subscriber=subscriber)
     return any(held for _receiver, held in results)
+
+
+def recorded(subscriber, kind: str, detail: str, issue_id: int | None) -> None:
+    """Tell receivers of a new history line (same transaction)."""
+    history_recorded.send(
+        subscriber.publication_id,
+        subscriber=subscriber,
+        kind=kind,
+        detail=detail,
+        issue_id=issue_id,
+    )
 
 
 def imported(publication, subscriber_ids: list[int]) -> None:

@@ -178,6 +178,10 @@ class SubscriberEvent(TenantScoped, db.Model):
     )
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The issue whose email the reader acted from (an unsubscribe link in it), when known.
+    issue_id: Mapped[int | None] = mapped_column(
+        ForeignKey("issues.id", ondelete="SET NULL"), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 

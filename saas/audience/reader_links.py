@@ -16,15 +16,23 @@ UNSUBSCRIBE = "unsubscribe"
 REPLY = "reply"
 
 
-def unsubscribe_token(publication_id: int, subscriber_id: int) -> str:
-    """Token naming one reader of one publication, for one-click unsubscribe."""
-    return sign_ids(UNSUBSCRIBE, publication_id, subscriber_id)
+def unsubscribe_token(publication_id: int, subscriber_id: int, issue_id: int | None = None) -> str:
+    """Token naming one reader of one publication, for one-click unsubscribe.
+
+    In an issue's email it also names the issue, so the unsubscribe is counted against it.
+    """
+    if issue_id is None:
+        return sign_ids(UNSUBSCRIBE, publication_id, subscriber_id)
+    return sign_ids(UNSUBSCRIBE, publication_id, subscriber_id, issue_id)
 
 
-def read_unsubscribe_token(token: str) -> tuple[int, int] | None:
-    """(publication_id, subscriber_id) from a valid token, else None."""
+def read_unsubscribe_token(token: str) -> tuple[int, int, int | None] | None:
+    """(publication_id, subscriber_id, issue_id or None) from a valid token, else None."""
     ids = read_ids(UNSUBSCRIBE, token, 2)
-    return (ids[0], ids[1]) if ids else None
+    if ids:
+        return ids[0], ids[1], None
+    ids = read_ids(UNSUBSCRIBE, token, 3)
+    return (ids[0], ids[1], ids[2]) if ids else None
 
 
 def unsubscribe_url(publication: Publication, subscriber_id: int) -> str:
@@ -82,7 +90,7 @@ class IssueLinks:
 
     def unsubscribe(self, subscriber_id: int) -> tuple[str, str]:
         """The reader's one-click unsubscribe link and its mailto: alternative."""
-        token = unsubscribe_token(self.publication_id, subscriber_id)
+        token = unsubscribe_token(self.publication_id, subscriber_id, self.issue_id)
         return f"{self._url_head}{token}{self._url_tail}", _mailto(token, self._domain)
 
     def reply_to(self, subscriber_id: int) -> str:

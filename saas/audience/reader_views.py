@@ -83,6 +83,6 @@ def unsubscribe(token: str):
             if request.form.get("List-Unsubscribe") == "One-Click"
             else "unsubscribe page"
         )
-        subscribers.unsubscribe(g.publication, ids[1], how)
+        subscribers.unsubscribe(g.publication, ids[1], how, issue_id=ids[2])
         return render_template("audience/unsubscribed.html", publication=g.publication)
     return render_template("audience/unsubscribe.html", publication=g.publication, token=token)

@@ -43,16 +43,24 @@ class SubscribeOutcome:
     mailed_confirmation: bool
 
 
-def record_event(subscriber: Subscriber, kind: str, detail: str = "") -> None:
-    """Add a line to the reader's history (committed with the caller's transaction)."""
+def record_event(
+    subscriber: Subscriber, kind: str, detail: str = "", issue_id: int | None = None
+) -> None:
+    """Add a line to the reader's history (committed with the caller's transaction).
+
+    Receivers of `hooks.history_recorded` (insights' rollups) add to it in the same
+    transaction, so a count never outlives a change that was rolled back.
+    """
     db.session.add(
         SubscriberEvent(
             publication_id=subscriber.publication_id,
             subscriber_id=subscriber.id,
             kind=kind,
             detail=detail[:2000],
+            issue_id=issue_id,
         )
     )
+    hooks.recorded(subscriber, kind, detail[:2000], issue_id)
 
 
 def find_by_email(publication: Publication, email: str) -> Subscriber | None:
@@ -172,15 +180,21 @@ def send_welcome(publication: Publication, subscriber: Subscriber) -> None:
     )
 
 
-def unsubscribe(publication: Publication, subscriber_id: int, how: str) -> Subscriber | None:
-    """Take a reader off the list at once; repeated calls change nothing."""
+def unsubscribe(
+    publication: Publication, subscriber_id: int, how: str, issue_id: int | None = None
+) -> Subscriber | None:
+    """Take a reader off the list at once; repeated calls change nothing.
+
+    `issue_id` names the issue whose email carried the link used, so the issue's report
+    can count the readers it lost.
+    """
     subscriber = db.session.get(Subscriber, subscriber_id)
     if subscriber is None or subscriber.publication_id != publication.id:
         return None
     if subscriber.status != UNSUBSCRIBED:
         subscriber.status = UNSUBSCRIBED
         subscriber.unsubscribed_at = utcnow()
-        record_event(subscriber, "unsubscribed", how)
+        record_event(subscriber, "unsubscribed", how, issue_id=issue_id)
         db.session.commit()
         hooks.reader_unsubscribed.send(publication, subscriber=subscriber)
     return subscriber
@@ -205,8 +219,9 @@ def add_manually(
     db.session.add(subscriber)
     db.session.flush()
     record_event(subscriber, "added", note or "added by hand")
-    if not ask_to_confirm:
-        hooks.held_on_joining(publication, subscriber)
+    if not ask_to_confirm and not hooks.held_on_joining(publication, subscriber):
+        # Active at once: the history says so, and the day's growth counts them.
+        record_event(subscriber, "confirmed", "added as active by the practitioner")
     db.session.commit()
     hooks.reader_created.send(publication, subscriber=subscriber)
     if ask_to_confirm:

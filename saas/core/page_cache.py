@@ -145,6 +145,9 @@ class PublicPageCache:
         self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        # Told of every GET answered from the cache (insights counts issue page views);
+        # a listener that fails is ignored: the reader gets the page regardless.
+        self.hit_listeners: list[Callable[[WSGIEnviron], None]] = []
 
     # --- the cache ------------------------------------------------------------------------
 
@@ -294,6 +297,8 @@ class PublicPageCache:
         stale_for = self._stale_for()
         entry = self._get(key, ttl, stale_for) or self._from_shared(key, ttl)
         if entry is not None:
+            if not head:
+                self._tell_listeners(environ)
             return self._answer(entry, environ, start_response, "HIT", head)
         if head:
             # A HEAD answer has no body to keep; let the app answer it.
@@ -303,6 +308,13 @@ class PublicPageCache:
             return self.app(environ, miss)
         stale = self._stale(key, ttl, stale_for) if stale_for > 0 else None
         return self._fill(key, environ, start_response, stale)
+
+    def _tell_listeners(self, environ: WSGIEnviron) -> None:
+        for listener in self.hit_listeners:
+            try:
+                listener(environ)
+            except Exception:  # noqa: S112  (counting must never cost a reader the page)
+                continue
 
     def _answer(
         self,

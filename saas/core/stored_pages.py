@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from werkzeug.http import http_date
 
 from saas.core import page_holes
@@ -125,6 +125,7 @@ def serve(
     `personal_parts=False` (feeds, sitemaps) serves everyone the impersonal copy.
     """
     entry = stored(key, versions, build, context)
+    g.stored_page_facts = entry.page  # what the view may need after serving (the issue's id)
     fill = page_holes.Fill(entry.page, **context) if personal_parts else None
     if fill is not None and fill.personal:
         response = Response(page_holes.assemble(entry.nodes, fill), mimetype=mimetype)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, make_response, render_template, request
 
 from saas.core.extensions import limiter
+from saas.publishing import hooks
 from saas.publishing import issues as issue_service
 from saas.publishing.blueprints import public_bp
 from saas.publishing.public_pages import page_key, render_with_holes, serve_page
@@ -87,7 +88,11 @@ def issue(issue_slug: str):
         return html, {"issue": issue_facts(found.issue)}
 
     kept = not any(name in request.args for name in THREAD_PARAMETERS)
-    return serve_page(page_key("issue", issue_slug) if kept else None, build)
+    response = serve_page(page_key("issue", issue_slug) if kept else None, build)
+    facts = (g.get("stored_page_facts") or {}).get("issue") or {}
+    if facts.get("published") and request.method == "GET":
+        hooks.issue_viewed.send(g.publication, issue_id=facts["id"])
+    return response
 
 
 def issue_facts(issue) -> dict:

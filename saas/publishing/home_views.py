@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from saas.publishing import hooks, publications
@@ -14,7 +14,8 @@ from saas.publishing.forms import NewPublicationForm
 def home():
     mine = publications.publications_for(current_user)
     if len(mine) == 1:
-        return redirect(url_for("dashboard.publishing.issues", pub_slug=mine[0][0].slug))
+        publication = mine[0][0]
+        return redirect(url_for(hooks.landing_endpoint(publication), pub_slug=publication.slug))
     return render_template("publishing/publications.html", publications=mine)
 
 
@@ -43,4 +44,4 @@ def new_publication():
 
 @dashboard_bp.route("/<pub_slug>/")
 def publication_home():
-    return redirect(url_for("dashboard.publishing.issues"))
+    return redirect(url_for(hooks.landing_endpoint(g.publication)))

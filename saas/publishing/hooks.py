@@ -4,7 +4,8 @@ Publishing knows nothing of plans. Billing connects receivers that raise `Refuse
 PlanLimitReached) when the account's plan does not allow what is asked (a publication, a
 custom domain, an image past the storage quota), answers why a practitioner may not start
 another publication now, and says how much image storage the plan gives a publication.
-Outbound webhooks hear when an issue is published.
+Outbound webhooks hear when an issue is published; insights counts issue page views and
+says where the dashboard lands.
 """
 
 from __future__ import annotations
@@ -41,6 +42,24 @@ image_storage_limit = _signals.signal("image-storage-limit")
 issue_published = _signals.signal("issue-published")
 """Sent with the publication as sender and `issue=` once an issue went public (committed);
 receivers tell others (outbound webhooks) and may commit their own rows."""
+
+
+issue_viewed = _signals.signal("issue-viewed")
+"""Sent with the publication as sender and `issue_id=` when Flask serves a published issue's
+page (a GET; answers from the public page cache never reach it); receivers count it without
+a database query (a kept page costs none)."""
+
+dashboard_landing = _signals.signal("dashboard-landing")
+"""Sent with a publication; a receiver returns the endpoint a practitioner lands on in its
+dashboard (insights' home), or None for the issues list."""
+
+
+def landing_endpoint(publication) -> str:
+    """Where signing in, or opening a publication, takes a practitioner."""
+    for _receiver, endpoint in dashboard_landing.send(publication):
+        if endpoint:
+            return endpoint
+    return "dashboard.publishing.issues"
 
 
 def check_new_publication(owner_id: int, custom_domain: str | None) -> None:

@@ -104,12 +104,13 @@ def _unsubscribe(token: str) -> InboundResult:
     ids = read_unsubscribe_token(token)
     if ids is None:
         return _quarantine("forged_token")
-    publication_id, subscriber_id = ids
+    publication_id, subscriber_id, issue_id = ids
     publication = db.session.get(Publication, publication_id)
     if publication is None:
         return _quarantine("unknown_publication")
     with bound_to(publication_id):
-        if subscribers.unsubscribe(publication, subscriber_id, "mailto (List-Unsubscribe)") is None:
+        how = "mailto (List-Unsubscribe)"
+        if subscribers.unsubscribe(publication, subscriber_id, how, issue_id=issue_id) is None:
             return _quarantine("unknown_reader")
     current_app.logger.info("inbound mail: reader unsubscribed by mailto")
     return InboundResult(UNSUBSCRIBED)

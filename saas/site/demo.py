@@ -17,6 +17,7 @@ from saas.core.extensions import db
 from saas.core.links import external_url, publication_base_url
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
+from saas.insights import rebuild
 from saas.publishing import issues as issue_service
 from saas.publishing import publications
 from saas.publishing.models import Issue, Publication
@@ -39,6 +40,9 @@ def _seed_history(publication: Publication, owner: User) -> None:
     demo_history.seed_replies(publication, issues, readers, owner)
     demo_history.seed_support_requests(publication, readers, owner)
     demo_history.seed_setup(publication, owner)
+    demo_history.seed_page_views(publication, issues)
+    # The growth chart and issue reports are counted from the history just seeded.
+    rebuild.rebuild_publication(publication.id)
 
 
 @dataclass(frozen=True)

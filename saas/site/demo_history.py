@@ -13,12 +13,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select
 
 from saas.accounts.models import User
-from saas.audience.models import ACTIVE, BOUNCED, PENDING, UNSUBSCRIBED, Subscriber
+from saas.audience.models import (
+    ACTIVE,
+    BOUNCED,
+    PENDING,
+    UNSUBSCRIBED,
+    Subscriber,
+    SubscriberEvent,
+)
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.delivery import sending
 from saas.delivery.models import BOUNCED as DELIVERY_BOUNCED
 from saas.delivery.models import FAILED, SEND_DONE, SENT, Delivery, Send
+from saas.insights import counting
+from saas.insights.models import IssueDaily
 from saas.publishing.models import Invitation, Issue, Publication
 from saas.replies.models import CHANNEL_EMAIL, CHANNEL_WEB, PRIVATE, PUBLIC, Reply
 from saas.replies.text import render_reply
@@ -85,7 +94,33 @@ def seed_readers(publication: Publication) -> list[Subscriber]:
         db.session.commit()
     wanted = [row["email"] for row in rows]
     by_email = {s.email: s for s in db.session.scalars(select(Subscriber))}
+    if missing:
+        history = [line for row in missing for line in _history(by_email[row["email"]])]
+        db.session.execute(insert(SubscriberEvent), history)
+        db.session.commit()
     return [by_email[email] for email in wanted]
+
+
+def _history(reader: Subscriber) -> list[dict]:
+    """A demo reader's history lines: the growth chart is counted from these."""
+    lines = [(reader.created_at, "subscribed", f"via {reader.source}")]
+    if reader.confirmed_at:
+        lines.append((reader.confirmed_at, "confirmed", ""))
+    if reader.status == UNSUBSCRIBED and reader.unsubscribed_at:
+        lines.append((reader.unsubscribed_at, "unsubscribed", "unsubscribe page"))
+    if reader.status == BOUNCED:
+        lines.append((reader.confirmed_at + timedelta(days=20), "bounced", "demo bounce"))
+    return [
+        {
+            "publication_id": reader.publication_id,
+            "subscriber_id": reader.id,
+            "kind": kind,
+            "detail": detail,
+            "created_at": when,
+        }
+        for when, kind, detail in lines
+        if when <= utcnow()
+    ]
 
 
 def seed_finished_send(publication: Publication, issue: Issue, readers: list[Subscriber]) -> None:
@@ -232,3 +267,19 @@ def seed_setup(publication: Publication, owner: User) -> None:
             )
         )
         db.session.commit()
+
+
+def seed_page_views(publication: Publication, issues: list[Issue]) -> None:
+    """Web views of each published issue, tapering off over the days after it went out."""
+    if db.session.scalar(select(IssueDaily.id).limit(1)) is not None:
+        return
+    rng = random.Random(_SEED)
+    today = utcnow().date()
+    for issue in issues:
+        if issue.published_at is None:
+            continue
+        first = issue.published_at.date()
+        for offset in range(min(21, (today - first).days + 1)):
+            views = int(60 / (offset + 1)) + rng.randrange(4)
+            counting.add_issue(publication.id, issue.id, first + timedelta(days=offset), views)
+    db.session.commit()

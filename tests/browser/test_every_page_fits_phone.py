@@ -62,6 +62,8 @@ SKIPPED = {
     "api.support.get_support_request": "JSON for other tools (the API)",
     "api.stats.get_stats": "JSON for other tools (the API)",
     "tls.ask": "answers the TLS proxy (an empty 200 or a 404), not a page",
+    "dashboard.insights.growth_csv": "CSV download",
+    "dashboard.insights.issue_views_csv": "CSV download",
 }
 # A Ghost export for the back-issue import page: one post imported, one listed as skipped.
 GHOST_EXPORT = (
