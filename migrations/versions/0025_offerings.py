@@ -45,21 +45,24 @@ def upgrade():
     with op.batch_alter_table("offerings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_offerings_publication_id"), ["publication_id"])
         batch_op.create_index("ix_offerings_pub_position", ["publication_id", "position"])
-    with op.batch_alter_table("publications", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("offerings_heading", sa.String(length=120), server_default="", nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("offerings_intro", sa.String(length=300), server_default="", nullable=False)
-        )
-    with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("show_offerings", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-    with op.batch_alter_table("support_requests", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("offering_title", sa.String(length=120), server_default="", nullable=False)
-        )
+    # Plain ADD COLUMN: on SQLite a batch rebuild of publications or issues would trip the
+    # triggers 0018 keeps on subscribers (they name publications) and drop others.
+    op.add_column(
+        "publications",
+        sa.Column("offerings_heading", sa.String(length=120), server_default="", nullable=False),
+    )
+    op.add_column(
+        "publications",
+        sa.Column("offerings_intro", sa.String(length=300), server_default="", nullable=False),
+    )
+    op.add_column(
+        "issues",
+        sa.Column("show_offerings", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
+    op.add_column(
+        "support_requests",
+        sa.Column("offering_title", sa.String(length=120), server_default="", nullable=False),
+    )
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE offerings ENABLE ROW LEVEL SECURITY")
@@ -68,11 +71,9 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("support_requests", schema=None) as batch_op:
-        batch_op.drop_column("offering_title")
-    with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.drop_column("show_offerings")
-    with op.batch_alter_table("publications", schema=None) as batch_op:
-        batch_op.drop_column("offerings_intro")
-        batch_op.drop_column("offerings_heading")
+    # SQLite has dropped columns natively since 3.35.
+    op.drop_column("support_requests", "offering_title")
+    op.drop_column("issues", "show_offerings")
+    op.drop_column("publications", "offerings_intro")
+    op.drop_column("publications", "offerings_heading")
     op.drop_table("offerings")

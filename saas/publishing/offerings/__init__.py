@@ -17,8 +17,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """The settings routes, the `issue_offerings` template helper, fresh pages on changes."""
     from saas.core.content_versions import PAGES, watch
+    from saas.publishing import issues
     from saas.publishing.offerings import links, views  # noqa: F401  (register routes)
     from saas.publishing.offerings.models import Offering
 
     app.jinja_env.globals.update(issue_offerings=links.issue_offerings)
+    # The issue page's one query says how many there are: none costs no query of its own.
+    issues.issue_page_column("offerings_count", links.count_column)
     watch(Offering, [PAGES])

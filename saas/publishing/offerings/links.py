@@ -6,6 +6,10 @@ addresses as the page links them, the email with absolute ones.
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import func, select
+
 from saas.core.links import absolute_public_url
 from saas.core.urls import public_url
 from saas.mail.newsletter import Offer, Offers
@@ -53,8 +57,24 @@ def _block(publication: Publication, issue: Issue | None, absolute: bool) -> Off
     )
 
 
-def issue_offerings(publication: Publication, issue: Issue | None = None) -> Offers | None:
-    """The block for a page (None: the issue hides it, or nothing is offered yet)."""
+def count_column(issue_entity: Any):
+    """How many offerings the issue's publication lists, as a subquery of the page's query."""
+    return (
+        select(func.count(Offering.id))
+        .where(Offering.publication_id == issue_entity.publication_id)
+        .scalar_subquery()
+    )
+
+
+def issue_offerings(
+    publication: Publication, issue: Issue | None = None, extras: dict | None = None
+) -> Offers | None:
+    """The block for a page (None: the issue hides it, or nothing is offered yet).
+
+    `extras` is what the issue page's one query brought along (see `count_column`).
+    """
+    if extras is not None and extras.get("offerings_count") == 0:
+        return None
     return _block(publication, issue, absolute=False)
 
 
