@@ -237,13 +237,17 @@ def test_a_send_finishes_after_postgresql_restarts_mid_send(private_pg_app, tmp_
     assert _count(app, publication_id, "sent") == len(active)
 
 
-# The recording sink, refusing every recipient "for now" while a flag file exists.
+# The recording sink, refusing every recipient "for now" once it has taken `refuse_after`
+# messages and until the lift file appears: it starts refusing by itself, so a send on a fast
+# machine cannot finish before the refusals begin.
 REFUSING_SINK = SINK.replace(
     "class Record:\n",
-    "import os\nflag = sys.argv[3]\n\nclass Record:\n"
+    "import os\nrefuse_after, lift = int(sys.argv[3]), sys.argv[4]\ntaken = [0]\n\n"
+    "class Record:\n"
     "    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):\n"
-    "        if os.path.exists(flag):\n"
+    "        if taken[0] >= refuse_after and not os.path.exists(lift):\n"
     "            return '451 4.3.2 System busy, try again later'\n"
+    "        taken[0] += 1\n"
     "        envelope.rcpt_tos.append(address)\n"
     "        return '250 OK'\n\n",
 )
@@ -253,7 +257,7 @@ REFUSE_SECONDS = 4
 def test_a_send_through_a_server_refusing_for_now_reaches_everyone_once(app, factories, tmp_path):
     publication_id, issue_id, active, others = _seed(app, factories)
     sink_port, received_file = free_port(), tmp_path / "received.tsv"
-    flag = tmp_path / "refusing"
+    lift = tmp_path / "accepting-again"
     env = _worker_env(
         app,
         os.environ["REDIS_URL"],
@@ -262,7 +266,15 @@ def test_a_send_through_a_server_refusing_for_now_reaches_everyone_once(app, fac
         DELIVERY_RETRY_SCHEDULE="1,2",
     )
     sink = _start(
-        [sys.executable, "-c", REFUSING_SINK, str(sink_port), str(received_file), str(flag)],
+        [
+            sys.executable,
+            "-c",
+            REFUSING_SINK,
+            str(sink_port),
+            str(received_file),
+            str(KILL_AFTER),
+            str(lift),
+        ],
         tmp_path / "sink.log",
         env,
     )
@@ -270,10 +282,12 @@ def test_a_send_through_a_server_refusing_for_now_reaches_everyone_once(app, fac
     try:
         send_id = _start_send(app, publication_id, issue_id)
         _wait_for(lambda: len(_received(received_file)) >= KILL_AFTER, 60, "part of the send")
-        flag.touch()
+        _wait_for(
+            lambda: _count(app, publication_id, "deferred") > 0, 60, "the refusals to be recorded"
+        )
         time.sleep(REFUSE_SECONDS)
         deferred_while_refusing = _count(app, publication_id, "deferred")
-        flag.unlink()
+        lift.touch()
 
         _wait_until_done(
             app, publication_id, send_id, "the send to finish once the server accepted again"
