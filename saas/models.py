@@ -21,6 +21,7 @@ from saas.billing.models import (
 )
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
+from saas.delivery.bounce_models import BounceEvent, PlatformSuppression, SendingHold
 from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.images.models import Image
@@ -32,6 +33,7 @@ from saas.webhooks.models import BookingLink, BookingReceipt, WebhookDelivery, W
 __all__ = [
     "ApiKey",
     "BookingLink",
+    "BounceEvent",
     "BookingReceipt",
     "ConnectedAccount",
     "Delivery",
@@ -44,6 +46,7 @@ __all__ = [
     "PaidTier",
     "ParkedJob",
     "PlanSubscription",
+    "PlatformSuppression",
     "Publication",
     "ReaderSignIn",
     "ReaderSubscription",
@@ -51,6 +54,7 @@ __all__ = [
     "ReplyStanding",
     "Send",
     "SendingDomain",
+    "SendingHold",
     "StripeEvent",
     "Subscriber",
     "SubscriberCount",

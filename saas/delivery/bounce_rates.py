@@ -1,0 +1,161 @@
+"""Bounce and complaint rates, per send and per publication, and what they set off.
+
+A rate's whole is the messages that reached a mail server (deliveries sent or bounced). The
+publication's rates count the last COMPLAINT_RATE_DAYS (from the moment an operator last
+lifted a hold, if later). Complaints over COMPLAINT_WARN_RATE warn the practitioner; over
+COMPLAINT_PAUSE_RATE they hold the publication's sends (saas.delivery.sending_holds). The
+decision divides by at least COMPLAINT_RATE_FLOOR messages, so one complaint on a list of
+forty does not stop a newsletter, while the rates shown are the plain ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import case, func, select
+
+from saas.core.extensions import db
+from saas.core.model_base import utcnow
+from saas.core.tenancy import cross_tenant
+from saas.delivery import sending_holds
+from saas.delivery.bounce_models import COMPLAINT, SOFT, BounceEvent
+from saas.delivery.models import BOUNCED, SENT, Delivery, Send
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Messages that reached a server, and how many of them bounced or were complained of."""
+
+    delivered: int = 0
+    hard: int = 0
+    soft: int = 0
+    complaints: int = 0
+
+    def _share(self, part: int) -> float:
+        return part / self.delivered if self.delivered else 0.0
+
+    @property
+    def bounce_rate(self) -> float:
+        """Hard and soft bounces together."""
+        return self._share(self.hard + self.soft)
+
+    @property
+    def hard_rate(self) -> float:
+        return self._share(self.hard)
+
+    @property
+    def complaint_rate(self) -> float:
+        return self._share(self.complaints)
+
+    @property
+    def deciding_rate(self) -> float:
+        """The complaint rate thresholds are held against (whole at least the floor)."""
+        floor = current_app.config["COMPLAINT_RATE_FLOOR"]
+        return self.complaints / max(self.delivered, floor, 1)
+
+    @property
+    def warning(self) -> bool:
+        return self.deciding_rate > current_app.config["COMPLAINT_WARN_RATE"]
+
+    @property
+    def over_pause(self) -> bool:
+        return self.deciding_rate > current_app.config["COMPLAINT_PAUSE_RATE"]
+
+
+def _events(where) -> dict[str, int]:
+    rows = db.session.execute(
+        select(BounceEvent.kind, func.count()).where(*where).group_by(BounceEvent.kind)
+    )
+    return dict(rows.all())
+
+
+def for_send(send: Send) -> Rates:
+    """One send's rates (its publication bound)."""
+    delivered, hard = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Delivery.status == BOUNCED, 1), else_=0)), 0),
+        ).where(Delivery.send_id == send.id, Delivery.status.in_((SENT, BOUNCED)))
+    ).one()
+    events = _events([BounceEvent.send_id == send.id])
+    return Rates(int(delivered), int(hard), events.get(SOFT, 0), events.get(COMPLAINT, 0))
+
+
+def window_start(publication_id: int) -> datetime:
+    """Where the publication's rates start counting (bound to it)."""
+    start = utcnow() - timedelta(days=current_app.config["COMPLAINT_RATE_DAYS"])
+    lifted = sending_holds.lifted_at(publication_id)
+    return max(start, lifted) if lifted is not None else start
+
+
+def _reached_since(since: datetime):
+    return (
+        Delivery.status.in_((SENT, BOUNCED)),
+        func.coalesce(Delivery.sent_at, Delivery.updated_at) >= since,
+    )
+
+
+def for_publication(publication_id: int) -> Rates:
+    """The publication's rates over its window (bound to it)."""
+    since = window_start(publication_id)
+    delivered, hard = db.session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Delivery.status == BOUNCED, 1), else_=0)), 0),
+        ).where(*_reached_since(since))
+    ).one()
+    events = _events([BounceEvent.created_at >= since])
+    return Rates(int(delivered), int(hard), events.get(SOFT, 0), events.get(COMPLAINT, 0))
+
+
+def check_complaints(publication_id: int) -> bool:
+    """Hold the publication's sends if its complaints passed the pause rate; True if held now.
+
+    The caller commits.
+    """
+    rates = for_publication(publication_id)
+    if not rates.over_pause:
+        return False
+    reason = (
+        f"{rates.complaints} complaints on {rates.delivered} messages "
+        f"({rates.complaint_rate:.2%}) since {window_start(publication_id):%Y-%m-%d}"
+    )
+    held = sending_holds.hold(publication_id, rates.complaint_rate, reason)
+    if held:
+        current_app.logger.warning("publication %s: sends held for complaints", publication_id)
+    return held
+
+
+def every_publication() -> dict[int, Rates]:
+    """Every publication's rates over the standard window (lifted holds aside), for /ops."""
+    since = utcnow() - timedelta(days=current_app.config["COMPLAINT_RATE_DAYS"])
+    with cross_tenant():
+        reached = db.session.execute(
+            select(
+                Delivery.publication_id,
+                func.count(),
+                func.coalesce(func.sum(case((Delivery.status == BOUNCED, 1), else_=0)), 0),
+            )
+            .where(*_reached_since(since))
+            .group_by(Delivery.publication_id)
+        ).all()
+        events = db.session.execute(
+            select(BounceEvent.publication_id, BounceEvent.kind, func.count())
+            .where(BounceEvent.created_at >= since)
+            .group_by(BounceEvent.publication_id, BounceEvent.kind)
+        ).all()
+    kinds: dict[int, dict[str, int]] = {}
+    for publication_id, kind, count in events:
+        kinds.setdefault(publication_id, {})[kind] = int(count)
+    found = {pid: (int(d), int(h)) for pid, d, h in reached}
+    return {
+        pid: Rates(
+            found.get(pid, (0, 0))[0],
+            found.get(pid, (0, 0))[1],
+            kinds.get(pid, {}).get(SOFT, 0),
+            kinds.get(pid, {}).get(COMPLAINT, 0),
+        )
+        for pid in set(found) | set(kinds)
+    }
