@@ -3,8 +3,9 @@
 For self-hosters whose INBOUND_EMAIL_DOMAIN's MX points here. Recipients are checked at RCPT:
 only addresses on that domain carrying a genuine reply or unsubscribe token, and deliveries'
 VERP return paths (`bounce+<token>@`, any domain pointed here) whose token verifies, are
-accepted, so mail for anyone else is refused before its content is even sent. Each accepted message goes
-to saas.replies.inbound.receive_inbound in a worker thread with its own app context.
+accepted, so mail for anyone else is refused before its content is even sent. Each accepted
+message goes to saas.replies.inbound.receive_inbound in a worker thread with its own app
+context.
 Messages over INBOUND_MAX_BYTES are refused by the server (552).
 """
 

@@ -1,7 +1,7 @@
 """Delivering a send: fan it out into Delivery rows, then send them in batches.
 
-`fan_out` gives every active reader not on the platform's suppression list one Delivery row (one INSERT ... SELECT, unique per
-issue and reader) and enqueues batch jobs by id range. `send_batch` claims its queued rows
+`fan_out` gives every active reader not on the platform's suppression list one Delivery
+row (one INSERT ... SELECT, unique per issue and reader) and enqueues batch jobs by id range. `send_batch` claims its queued rows
 in one UPDATE ... RETURNING under its process's name (`claims` keeps the claim alive and tells
 the watcher when its process died), renders the issue once, checks each reader is still active
 right before their message, paces itself with the publication's throttle, sends over one

@@ -130,9 +130,7 @@ def _complaint(message: Message) -> BounceReport | None:
     feedback_type = fields.get("feedback-type", "abuse").lower()
     if feedback_type in _NOT_COMPLAINTS:
         return BounceReport(NOT_BOUNCE, detail={"feedback_type": feedback_type})
-    named = [
-        _address(fields.get(name, "")) for name in ("original-rcpt-to", "removal-recipient")
-    ]
+    named = [_address(fields.get(name, "")) for name in ("original-rcpt-to", "removal-recipient")]
     recipients = [a for a in named if a] or _original_recipients(message)
     return BounceReport(
         COMPLAINT,
@@ -225,6 +223,10 @@ def read_bounce(message: Message) -> BounceReport:
     return (
         _complaint(message)
         or _dsn(message)
-        or (BounceReport(NOT_BOUNCE, detail={"auto_reply": True}) if is_auto_reply(message) else None)
+        or (
+            BounceReport(NOT_BOUNCE, detail={"auto_reply": True})
+            if is_auto_reply(message)
+            else None
+        )
         or _flufl(message)
     )

@@ -30,7 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from saas.audience import hooks as audience_hooks
-from saas.audience.models import ACTIVE, BOUNCED as READER_BOUNCED, COMPLAINED, Subscriber
+from saas.audience.models import ACTIVE, COMPLAINED, Subscriber
+from saas.audience.models import BOUNCED as READER_BOUNCED
 from saas.audience.subscribers import record_event
 from saas.core.extensions import db
 from saas.core.model_base import utcnow

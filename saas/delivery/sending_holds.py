@@ -38,9 +38,7 @@ def lifted_at(publication_id: int) -> datetime | None:
 
 def hold(publication_id: int, rate: float, reason: str) -> bool:
     """Hold the publication's sends and pause those in progress; True if newly held."""
-    row = db.session.scalar(
-        select(SendingHold).where(SendingHold.publication_id == publication_id)
-    )
+    row = db.session.scalar(select(SendingHold).where(SendingHold.publication_id == publication_id))
     if row is not None and row.lifted_at is None:
         return False
     if row is None:

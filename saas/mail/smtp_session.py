@@ -140,9 +140,7 @@ class SmtpSession:
             return self._refused(conn, code, reply, "message", reset=False)
         return Outcome(SENT, _text(code, reply))
 
-    def _envelope(
-        self, conn: smtplib.SMTP, sender: str, to: str, options: str
-    ) -> tuple | None:
+    def _envelope(self, conn: smtplib.SMTP, sender: str, to: str, options: str) -> tuple | None:
         """MAIL, RCPT and DATA: None once the server waits for the message, else the first
         refusal as (code, reply, what was refused).
 
