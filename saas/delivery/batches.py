@@ -1,13 +1,14 @@
 """Delivering a send: fan it out into Delivery rows, then send them in batches.
 
 `fan_out` gives every active reader not on the platform's suppression list one Delivery
-row (one INSERT ... SELECT, unique per issue and reader) and enqueues batch jobs by id range. `send_batch` claims its queued rows
-in one UPDATE ... RETURNING under its process's name (`claims` keeps the claim alive and tells
-the watcher when its process died), renders the issue once, checks each reader is still active
-right before their message, paces itself with the publication's throttle, sends over one
-SMTP connection and records outcomes in small commits, so a killed worker re-sends at most
-the few messages it had not recorded. Each message's envelope sender is its delivery's
-signed VERP address (saas.delivery.verp), so its bounces find their way back to the row.
+row (one INSERT ... SELECT, unique per issue and reader) and enqueues batch jobs by id
+range. `send_batch` claims its queued rows in one UPDATE ... RETURNING under its process's
+name (`claims` keeps the claim alive and tells the watcher when its process died), renders
+the issue once, checks each reader is still active right before their message, paces
+itself with the publication's throttle, sends over one SMTP connection and records outcomes
+in small commits, so a killed worker re-sends at most the few messages it had not recorded.
+Each message's envelope sender is its delivery's signed VERP address (saas.delivery.verp),
+so its bounces find their way back to the row.
 """
 
 from __future__ import annotations
