@@ -83,6 +83,11 @@ def for_send(send: Send) -> Rates:
     return Rates(int(delivered), int(hard), events.get(SOFT, 0), events.get(COMPLAINT, 0))
 
 
+def window_days() -> int:
+    """COMPLAINT_RATE_DAYS, for pages."""
+    return round(current_app.config["COMPLAINT_RATE_DAYS"])
+
+
 def window_start(publication_id: int) -> datetime:
     """Where the publication's rates start counting (bound to it)."""
     start = utcnow() - timedelta(days=current_app.config["COMPLAINT_RATE_DAYS"])
