@@ -159,6 +159,13 @@ def classify_status(action: str, status: str, diagnostic: str) -> str:
     return NOT_BOUNCE
 
 
+def _diagnostic(block: Message) -> str:
+    """The server's words, without the `smtp;` type in front."""
+    value = _text(block.get("Diagnostic-Code"))
+    kind, sep, rest = value.partition(";")
+    return rest.strip() if sep and " " not in kind.strip() else value
+
+
 def _dsn(message: Message) -> BounceReport | None:
     parts = _report_parts(message, "delivery-status", "message/delivery-status")
     if not parts:
@@ -172,7 +179,7 @@ def _dsn(message: Message) -> BounceReport | None:
             )
             if not recipient:
                 continue
-            status, diagnostic = _text(block.get("Status")), _text(block.get("Diagnostic-Code"))
+            status, diagnostic = _text(block.get("Status")), _diagnostic(block)
             kind = classify_status(_text(block.get("Action")), status, diagnostic)
             report = BounceReport(kind, (recipient,), status, diagnostic[:500])
             if best is None or rank[kind] > rank[best.kind]:
