@@ -163,7 +163,10 @@ def test_without_the_return_path_record_the_envelope_stays_the_platforms(
     publish(app, dns_server, pub.id, return_path=False)
     _check(client)
     _send_issue(app, pub, issue)
-    assert {mail_from for mail_from, _ in smtp_sink.envelopes} == {"hello@tend.localhost"}
+    # The platform's bounce domain, each delivery's own VERP address on it.
+    senders = [mail_from for mail_from, _ in smtp_sink.envelopes]
+    assert senders and {s.partition("@")[2] for s in senders} == {"bounces.tend.localhost"}
+    assert all(s.startswith("bounce+") for s in senders) and len(set(senders)) == len(senders)
     assert all(verify(raw, dns_server) for raw in smtp_sink.raw)
 
 
