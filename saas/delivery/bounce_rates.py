@@ -1,11 +1,13 @@
 """Bounce and complaint rates, per send and per publication, and what they set off.
 
 A rate's whole is the messages that reached a mail server (deliveries sent or bounced). The
-publication's rates count the last COMPLAINT_RATE_DAYS (from the moment an operator last
-lifted a hold, if later). Complaints over COMPLAINT_WARN_RATE warn the practitioner; over
-COMPLAINT_PAUSE_RATE they hold the publication's sends (saas.delivery.sending_holds). The
-decision divides by at least COMPLAINT_RATE_FLOOR messages, so one complaint on a list of
-forty does not stop a newsletter, while the rates shown are the plain ones.
+publication's rates count the sends started in the last COMPLAINT_RATE_DAYS and what came
+back in that time (from the moment an operator last lifted a hold, if later); a done send's
+counts are the ones kept when it finished, so no page counts a month of deliveries.
+Complaints over COMPLAINT_WARN_RATE warn the practitioner; over COMPLAINT_PAUSE_RATE they
+hold the publication's sends (saas.delivery.sending_holds). The decision divides by at least
+COMPLAINT_RATE_FLOOR messages, so one complaint on a list of forty does not stop a
+newsletter, while the rates shown are the plain ones.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
@@ -71,16 +73,36 @@ def _events(where) -> dict[str, int]:
     return dict(rows.all())
 
 
+def _reached(rows: list[tuple[int, int, dict | None]]) -> dict[int, tuple[int, int]]:
+    """(messages that reached a server, hard bounces) per publication, from rows of
+    (send id, publication id, final counts): a done send's kept counts, others counted now
+    (through the send-and-status index)."""
+    live = [send_id for send_id, _, counts in rows if not counts]
+    counted: dict[int, dict[str, int]] = {}
+    if live:
+        found = db.session.execute(
+            select(Delivery.send_id, Delivery.status, func.count())
+            .where(Delivery.send_id.in_(live), Delivery.status.in_((SENT, BOUNCED)))
+            .group_by(Delivery.send_id, Delivery.status)
+        )
+        for send_id, status, count in found:
+            counted.setdefault(send_id, {})[status] = int(count)
+    totals: dict[int, tuple[int, int]] = {}
+    for send_id, publication_id, counts in rows:
+        counts = counts or counted.get(send_id, {})
+        delivered, hard = totals.get(publication_id, (0, 0))
+        bounced = int(counts.get(BOUNCED, 0))
+        totals[publication_id] = (delivered + int(counts.get(SENT, 0)) + bounced, hard + bounced)
+    return totals
+
+
 def for_send(send: Send) -> Rates:
     """One send's rates (its publication bound)."""
-    delivered, hard = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((Delivery.status == BOUNCED, 1), else_=0)), 0),
-        ).where(Delivery.send_id == send.id, Delivery.status.in_((SENT, BOUNCED)))
-    ).one()
+    delivered, hard = _reached([(send.id, send.publication_id, send.final_counts)]).get(
+        send.publication_id, (0, 0)
+    )
     events = _events([BounceEvent.send_id == send.id])
-    return Rates(int(delivered), int(hard), events.get(SOFT, 0), events.get(COMPLAINT, 0))
+    return Rates(delivered, hard, events.get(SOFT, 0), events.get(COMPLAINT, 0))
 
 
 def window_days() -> int:
@@ -95,24 +117,21 @@ def window_start(publication_id: int) -> datetime:
     return max(start, lifted) if lifted is not None else start
 
 
-def _reached_since(since: datetime):
-    return (
-        Delivery.status.in_((SENT, BOUNCED)),
-        func.coalesce(Delivery.sent_at, Delivery.updated_at) >= since,
+def _sends_since(since: datetime) -> list[tuple[int, int, dict | None]]:
+    return list(
+        db.session.execute(
+            select(Send.id, Send.publication_id, Send.final_counts).where(Send.started_at >= since)
+        ).all()
     )
 
 
 def for_publication(publication_id: int) -> Rates:
-    """The publication's rates over its window (bound to it)."""
+    """The publication's rates over its window (bound to it): the sends started in it, and
+    the bounces and complaints that came back in it."""
     since = window_start(publication_id)
-    delivered, hard = db.session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((Delivery.status == BOUNCED, 1), else_=0)), 0),
-        ).where(*_reached_since(since))
-    ).one()
+    delivered, hard = _reached(_sends_since(since)).get(publication_id, (0, 0))
     events = _events([BounceEvent.created_at >= since])
-    return Rates(int(delivered), int(hard), events.get(SOFT, 0), events.get(COMPLAINT, 0))
+    return Rates(delivered, hard, events.get(SOFT, 0), events.get(COMPLAINT, 0))
 
 
 def check_complaints(publication_id: int) -> bool:
@@ -137,15 +156,7 @@ def every_publication() -> dict[int, Rates]:
     """Every publication's rates over the standard window (lifted holds aside), for /ops."""
     since = utcnow() - timedelta(days=current_app.config["COMPLAINT_RATE_DAYS"])
     with cross_tenant():
-        reached = db.session.execute(
-            select(
-                Delivery.publication_id,
-                func.count(),
-                func.coalesce(func.sum(case((Delivery.status == BOUNCED, 1), else_=0)), 0),
-            )
-            .where(*_reached_since(since))
-            .group_by(Delivery.publication_id)
-        ).all()
+        found = _reached(_sends_since(since))
         events = db.session.execute(
             select(BounceEvent.publication_id, BounceEvent.kind, func.count())
             .where(BounceEvent.created_at >= since)
@@ -154,7 +165,6 @@ def every_publication() -> dict[int, Rates]:
     kinds: dict[int, dict[str, int]] = {}
     for publication_id, kind, count in events:
         kinds.setdefault(publication_id, {})[kind] = int(count)
-    found = {pid: (int(d), int(h)) for pid, d, h in reached}
     return {
         pid: Rates(
             found.get(pid, (0, 0))[0],
