@@ -193,16 +193,28 @@ def test_forged_malformed_and_huge_bounces_are_dropped_and_suppress_nobody(app, 
     # the envelope decides.
     response = post(client, returned("gmail-1.eml", genuine, "ada@example.org", "x@y"), forged)
     assert response.json["reason"] == "forged_bounce_token"
-    # Garbage and a message too big for a bounce.
-    for body in (
-        b"\x00\xff\xfe not mail at all",
-        f"To: {genuine}\r\nContent-Type: multipart/report; report-type=delivery-status; "
-        'boundary="x"\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\n'
-        "Action: failed\r\nStatus: 5.1.1\r\n".encode(),
-        f"To: {genuine}\r\nSubject: big\r\n\r\n".encode() + b"A" * (3 * 1024 * 1024),
+    # Garbage, a report that names nobody, and a message too big for a bounce.
+    for body, reason in (
+        (b"\x00\xff\xfe not mail at all", "unreadable"),  # flufl.bounce fails on it
+        (
+            f"To: {genuine}\r\nContent-Type: multipart/report; report-type=delivery-status; "
+            'boundary="x"\r\n\r\n--x\r\nContent-Type: message/delivery-status\r\n\r\n'
+            "Action: failed\r\nStatus: 5.1.1\r\n".encode(),
+            "not_a_bounce",
+        ),
+        (
+            f"To: {genuine}\r\nSubject: big\r\n\r\n".encode() + b"A" * (3 * 1024 * 1024),
+            "bounce_too_large",
+        ),
     ):
         response = post(client, body, genuine)
-        assert response.status_code in (200, 413)
+        assert (response.status_code, response.json["reason"]) == (200, reason)
+    # Over the inbound limit itself: refused before anything is read.
+    app.config["INBOUND_MAX_BYTES"], limit = 1024, app.config["INBOUND_MAX_BYTES"]
+    try:
+        assert post(client, b"X" * 4096, genuine).status_code == 413
+    finally:
+        app.config["INBOUND_MAX_BYTES"] = limit
     # An oversized header section.
     response = post(client, f"To: {genuine}\r\nX-Junk: {'a' * 300_000}\r\n\r\nhi".encode())
     assert response.status_code == 200 and response.json["result"] == "quarantined"
