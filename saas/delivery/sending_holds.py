@@ -64,6 +64,7 @@ def lift(publication_id: int, operator_email: str) -> SendingHold | None:
         row = current(publication_id)
         if row is not None:
             row.lifted_at, row.lifted_by = utcnow(), operator_email[:254]
+            db.session.flush()  # while bound: row-level security checks the update
         return row
 
 
