@@ -105,6 +105,21 @@ def for_send(send: Send) -> Rates:
     return Rates(delivered, hard, events.get(SOFT, 0), events.get(COMPLAINT, 0))
 
 
+def returned_for(delivery_ids: list[int]) -> dict[int, list[str]]:
+    """The bounces and complaints recorded for each of these deliveries (publication bound)."""
+    if not delivery_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        select(BounceEvent.delivery_id, BounceEvent.kind)
+        .where(BounceEvent.delivery_id.in_(delivery_ids))
+        .order_by(BounceEvent.id)
+    )
+    for delivery_id, kind in rows:
+        found.setdefault(delivery_id, []).append(kind)
+    return found
+
+
 def window_days() -> int:
     """COMPLAINT_RATE_DAYS, for pages."""
     return round(current_app.config["COMPLAINT_RATE_DAYS"])

@@ -107,12 +107,14 @@ def send_status(send_id: int):
     status = status if status in DELIVERY_STATUSES else ""
     search = request.args.get("q", "").strip()[:254]
     after = request.args.get("after", 0, type=int)
+    page = sending.delivery_page(g.publication, send, status, search, max(after, 0))
     return render_template(
         "delivery/send.html",
         send=send,
         issue=issue_service.get_issue(g.publication, send.issue_id),
         progress=sending.progress(g.publication, send),
-        page=sending.delivery_page(g.publication, send, status, search, max(after, 0)),
+        page=page,
+        returned=bounce_rates.returned_for([d.id for d in page.items]),
         status=status,
         search=search,
         after=after,

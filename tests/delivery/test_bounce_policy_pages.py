@@ -75,6 +75,11 @@ def test_send_page_shows_the_sends_bounce_and_complaint_rates(app, client, four_
     assert 'data-rate="hard">1 (25.0%)' in card
     assert 'data-rate="complaints">1 (25.00%)' in card
     assert "of 4 messages that reached a mail server" in card
+    # Each recipient's row says what came back about them.
+    grace_row = page.split("grace@example.org</td>")[1].split("</tr>")[0]
+    assert 'data-returned="complaint"' in grace_row
+    ada_row = page.split("ada@example.org</td>")[1].split("</tr>")[0]
+    assert "status-delivery-bounced" in ada_row and "data-returned" not in ada_row
     # One complaint in four messages is 25%, but counted against the floor of 1,000
     # messages it is 0.1%: a warning, not a pause.
     assert "data-complaint-warning" not in page and "data-sending-hold" not in page
