@@ -40,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import free_port, issue_markdown, scratch_database  # noqa: E402
+from bench.page_fixtures import issue_markdown  # noqa: E402
+from bench.pages import free_port, scratch_database  # noqa: E402
 
 DEFAULT_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"
@@ -356,7 +357,7 @@ def main(argv: list[str]) -> int:
     sink = Sink(workdir)
     workers: list[subprocess.Popen] = []
     try:
-        with scratch_database(server_url) as database_url:
+        with scratch_database(server_url) as (database_url, _app_url):
             app = make_app(database_url, redis_url, f"smtp://127.0.0.1:{sink.port}")
             publication_id, issue_id = seed(app, args.n)
             print(f"seeded {args.n:,} readers; logs in {workdir}", file=sys.stderr)

@@ -21,6 +21,7 @@ from saas.billing.models import (
 )
 from saas.core.model_base import TenantScoped, utcnow
 from saas.core.outbox import ParkedJob
+from saas.delivery.bounce_models import BounceEvent, PlatformSuppression, SendingHold
 from saas.delivery.models import Delivery, DkimKey, Send, SendingDomain
 from saas.insights.models import DailyGrowth, IssueDaily
 from saas.ops.models import OpsAuditEntry
@@ -37,6 +38,7 @@ __all__ = [
     "BackIssueImport",
     "BackIssueLink",
     "BookingLink",
+    "BounceEvent",
     "BookingReceipt",
     "ConnectedAccount",
     "DailyGrowth",
@@ -52,6 +54,7 @@ __all__ = [
     "PaidTier",
     "ParkedJob",
     "PlanSubscription",
+    "PlatformSuppression",
     "Publication",
     "ReaderSignIn",
     "ReaderSubscription",
@@ -59,6 +62,7 @@ __all__ = [
     "ReplyStanding",
     "Send",
     "SendingDomain",
+    "SendingHold",
     "StripeEvent",
     "Subscriber",
     "SubscriberCount",

@@ -1,9 +1,11 @@
 """`python -m worker.inbound`: an SMTP server (aiosmtpd) that takes readers' replies.
 
 For self-hosters whose INBOUND_EMAIL_DOMAIN's MX points here. Recipients are checked at RCPT:
-only addresses on that domain carrying a genuine reply or unsubscribe token are accepted, so
-mail for anyone else is refused before its content is even sent. Each accepted message goes
-to saas.replies.inbound.receive_inbound in a worker thread with its own app context.
+only addresses on that domain carrying a genuine reply or unsubscribe token, and deliveries'
+VERP return paths (`bounce+<token>@`, any domain pointed here) whose token verifies, are
+accepted, so mail for anyone else is refused before its content is even sent. Each accepted
+message goes to saas.replies.inbound.receive_inbound in a worker thread with its own app
+context.
 Messages over INBOUND_MAX_BYTES are refused by the server (552).
 """
 
@@ -27,9 +29,12 @@ class InboundHandler:
 
     def _known_recipient(self, address: str) -> bool:
         from saas.audience.reader_links import read_reply_address, read_unsubscribe_token
+        from saas.delivery import verp
         from saas.replies.inbound import find_token
 
         with self.app.app_context():
+            if verp.is_bounce_address(address):  # on any domain: the signature decides
+                return verp.read_return_path(address) is not None
             found = find_token([address], self.app.config["INBOUND_EMAIL_DOMAIN"])
             if found is None:
                 return False
@@ -46,7 +51,7 @@ class InboundHandler:
         return result.outcome
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        """Accept only our domain's genuine reply/unsubscribe addresses."""
+        """Accept only genuine reply/unsubscribe addresses on our domain and VERP addresses."""
         if not self._known_recipient(address):
             return "550 5.1.1 No such recipient here"
         envelope.rcpt_tos.append(address)

@@ -5,14 +5,14 @@ Two tenant tables: on PostgreSQL each gets row-level security with the same poli
 0020_webhooks (the app role's grants come from the owner's default privileges).
 
 Revision ID: 0024_back_issues
-Revises: 0021_insights
+Revises: 0023_bounces
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_back_issues"
-down_revision = "0021_insights"
+down_revision = "0023_bounces"
 branch_labels = None
 depends_on = None
 

@@ -1,10 +1,12 @@
-"""The practitioner's list: browse, search, filter, add, tag, unsubscribe, erase, export one."""
+"""The practitioner's list: browse, search, filter, add, tag, unsubscribe, put a bounced reader
+back (un-suppress, confirmed), erase, export one."""
 
 from __future__ import annotations
 
 import json
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from saas.audience import status_counts, subscriber_queries, subscribers, tags
 from saas.audience.blueprints import dashboard_bp
@@ -116,6 +118,20 @@ def unsubscribe_subscriber(subscriber_id: int):
     subscribers.unsubscribe(g.publication, subscriber.id, "by the practitioner")
     flash(f"{subscriber.email} is unsubscribed.", "success")
     return redirect(url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id))
+
+
+@dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/unsuppress", methods=["POST"])
+def unsuppress_subscriber(subscriber_id: int):
+    subscriber = _subscriber_or_404(subscriber_id)
+    back = redirect(url_for("dashboard.audience.subscriber_detail", subscriber_id=subscriber.id))
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm the address works again.", "error")
+        return back
+    if subscribers.unsuppress(g.publication, subscriber.id, current_user.email) is None:
+        flash("Only a reader suppressed for bouncing can be put back.", "error")
+        return back
+    flash(f"{subscriber.email} is back on the list and gets your next issue.", "success")
+    return back
 
 
 @dashboard_bp.route("/<pub_slug>/subscribers/<int:subscriber_id>/delete", methods=["POST"])

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from saas.audience import hooks
 from saas.audience.models import (
     ACTIVE,
+    BOUNCED,
     PENDING,
     SOURCE_FORM,
     SOURCE_MANUAL,
@@ -197,6 +198,20 @@ def unsubscribe(
         record_event(subscriber, "unsubscribed", how, issue_id=issue_id)
         db.session.commit()
         hooks.reader_unsubscribed.send(publication, subscriber=subscriber)
+    return subscriber
+
+
+def unsuppress(publication: Publication, subscriber_id: int, who: str) -> Subscriber | None:
+    """Put a reader suppressed for bouncing back on the list (the practitioner confirmed the
+    address works); None unless the reader is suppressed for bouncing."""
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None or subscriber.status != BOUNCED:
+        return None
+    subscriber.status = ACTIVE
+    subscriber.hard_bounces = 0
+    record_event(subscriber, "unsuppressed", f"back on the list, confirmed by {who}")
+    hooks.held_on_joining(publication, subscriber)
+    db.session.commit()
     return subscriber
 
 

@@ -325,6 +325,17 @@ def load_config() -> dict[str, Any]:
         # published after a rotation switched to the new one.
         "RETURN_PATH_HOST": os.environ.get("RETURN_PATH_HOST", "").strip().lower(),
         "DKIM_RETIRE_DAYS": int(os.environ.get("DKIM_RETIRE_DAYS", "7")),
+        # Bounces: the domain of each delivery's VERP envelope sender (empty: RETURN_PATH_HOST's
+        # value), soft bounces within SOFT_BOUNCE_DAYS that suppress a reader, and the
+        # complaint rates (over COMPLAINT_RATE_DAYS, counted against at least
+        # COMPLAINT_RATE_FLOOR messages) that warn and that pause a publication's sends.
+        "BOUNCE_DOMAIN": os.environ.get("BOUNCE_DOMAIN", "").strip().lower(),
+        "SOFT_BOUNCE_LIMIT": int(os.environ.get("SOFT_BOUNCE_LIMIT", "3")),
+        "SOFT_BOUNCE_DAYS": float(os.environ.get("SOFT_BOUNCE_DAYS", "30")),
+        "COMPLAINT_WARN_RATE": float(os.environ.get("COMPLAINT_WARN_RATE", "0.001")),
+        "COMPLAINT_PAUSE_RATE": float(os.environ.get("COMPLAINT_PAUSE_RATE", "0.003")),
+        "COMPLAINT_RATE_DAYS": float(os.environ.get("COMPLAINT_RATE_DAYS", "30")),
+        "COMPLAINT_RATE_FLOOR": int(os.environ.get("COMPLAINT_RATE_FLOOR", "1000")),
         # Days a verified custom domain whose DNS no longer points here is still served.
         "CUSTOM_DOMAIN_GRACE_DAYS": int(os.environ.get("CUSTOM_DOMAIN_GRACE_DAYS", "3")),
         # Seconds an SMTP connection waits for the server before the send is retried.

@@ -1,12 +1,17 @@
 """Delivery: sending an issue to the list, with one Delivery record per reader.
 
-Models: Send, Delivery, SendingDomain, DkimKey (models). Services: sending (start, schedule,
-pause, watch), batches (fan-out and batch jobs), upkeep (stale claims, missing batches),
-batch_sql (the per-message statements), throttle (a publication's send rate across workers),
-deferrals (temporary refusals tried again for hours, then failed; sending failed deliveries
-again), sending_domains (a publication's own From domain, its DKIM keys and their rotation,
-the daily re-check), domain_checks (its DNS records in plain words), domain_notices (telling
-the owner it paused or resumed), inbox_requirements (the Gmail/Yahoo checklist). Routes: test
+Models: Send, Delivery, SendingDomain, DkimKey (models); BounceEvent, SendingHold,
+PlatformSuppression (bounce_models). Services: sending (start, schedule, pause, watch),
+batches (fan-out and batch jobs), upkeep (stale claims, missing batches), batch_sql (the
+per-message statements), throttle (a publication's send rate across workers), deferrals
+(temporary refusals tried again for hours, then failed; sending failed deliveries again),
+sending_domains (a publication's own From domain, its DKIM keys and their rotation, the
+daily re-check), domain_checks (its DNS records in plain words), domain_notices (telling the
+owner it paused or resumed), inbox_requirements (the Gmail/Yahoo checklist), verp (each
+delivery's signed return path), bounce_parsing (hard, soft, complaint or none: RFC 3464,
+ARF, flufl.bounce), bounces (acting on what came back: suppress, unsubscribe), bounce_rates
+(per send and publication; the complaint thresholds), sending_holds (sends paused for
+complaints until an operator lifts it), suppression (the platform-wide list). Routes: test
 sends, send now, schedule, pause and resume, retry failed, live progress in the dashboard;
 Settings > Sending.
 

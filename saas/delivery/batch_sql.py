@@ -20,6 +20,7 @@ from sqlalchemy import Connection, bindparam, select, update
 from saas.audience.models import ACTIVE, Subscriber
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
+from saas.delivery import sending_holds
 from saas.delivery.models import Delivery, Send
 from saas.publishing.models import Publication
 
@@ -28,7 +29,8 @@ OUTCOME_FIELDS = ("id", "status", "sent_at", "smtp_response", "error", "message_
 _STATUS = "tend_send_status", "SELECT status FROM subscribers WHERE id = $1 AND publication_id = $2"
 _HALT = (
     "tend_send_halt",
-    "SELECT s.status, p.suspended_at IS NOT NULL FROM sends AS s"
+    "SELECT s.status, p.suspended_at IS NOT NULL OR EXISTS (SELECT 1 FROM sending_holds AS h"
+    " WHERE h.publication_id = s.publication_id AND h.lifted_at IS NULL) FROM sends AS s"
     " JOIN publications AS p ON p.id = s.publication_id WHERE s.id = $1",
 )
 _OUTCOMES = """
@@ -112,18 +114,20 @@ def still_active(publication_id: int, subscriber_id: int) -> bool:
 
 
 def send_state(send_id: int) -> tuple[str, bool]:
-    """The send's status and whether its publication is suspended."""
+    """The send's status and whether its publication is suspended (or its sends held)."""
     if _on_postgresql():
         result = _run(*_HALT, [send_id])
         if result.ntuples != 1:
             return "", False
         return result.get_value(0, 0).decode(), result.get_value(0, 1) == b"t"
     row = db.session.execute(
-        select(Send.status, Publication.suspended_at)
+        select(Send.status, Publication.suspended_at, Send.publication_id)
         .join(Publication, Publication.id == Send.publication_id)
         .where(Send.id == send_id)
     ).one_or_none()
-    return ("", False) if row is None else (row[0], row[1] is not None)
+    if row is None:
+        return "", False
+    return row[0], row[1] is not None or sending_holds.current(row[2]) is not None
 
 
 def record_outcomes(publication_id: int, outcomes: list[tuple]) -> None:

@@ -1,12 +1,14 @@
 """Delivering a send: fan it out into Delivery rows, then send them in batches.
 
-`fan_out` gives every active reader one Delivery row (one INSERT ... SELECT, unique per
-issue and reader) and enqueues batch jobs by id range. `send_batch` claims its queued rows
-in one UPDATE ... RETURNING under its process's name (`claims` keeps the claim alive and tells
-the watcher when its process died), renders the issue once, checks each reader is still active
-right before their message, paces itself with the publication's throttle, sends over one
-SMTP connection and records outcomes in small commits, so a killed worker re-sends at most
-the few messages it had not recorded.
+`fan_out` gives every active reader not on the platform's suppression list one Delivery
+row (one INSERT ... SELECT, unique per issue and reader) and enqueues batch jobs by id
+range. `send_batch` claims its queued rows in one UPDATE ... RETURNING under its process's
+name (`claims` keeps the claim alive and tells the watcher when its process died), renders
+the issue once, checks each reader is still active right before their message, paces
+itself with the publication's throttle, sends over one SMTP connection and records outcomes
+in small commits, so a killed worker re-sends at most the few messages it had not recorded.
+Each message's envelope sender is its delivery's signed VERP address (saas.delivery.verp),
+so its bounces find their way back to the row.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import UTCDateTime, utcnow
 from saas.delivery import batch_sql as send_sql
-from saas.delivery import claims, deferrals, sending_domains
+from saas.delivery import claims, deferrals, sending_domains, suppression, verp
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     BOUNCED,
@@ -82,7 +84,11 @@ def fan_out(send_id: int) -> None:
             literal(""),
             literal(""),
             literal(utcnow(), UTCDateTime()),
-        ).where(readers.c.publication_id == publication.id, readers.c.status == ACTIVE)
+        ).where(
+            readers.c.publication_id == publication.id,
+            readers.c.status == ACTIVE,
+            suppression.excluded_from_sends(readers.c.email, readers.c.email_domain),
+        )
         columns = ["publication_id", "send_id", "issue_id", "subscriber_id", "email", "status"]
         columns += ["attempts", "message_id", "smtp_response", "error", "updated_at"]
         insert = _insert_statement(db.session.get_bind().dialect.name)(Delivery.__table__)
@@ -159,6 +165,7 @@ class _Batch:
         publication = self.publication
         issue = db.session.get(Issue, self.issue_id)
         sender = sending_domains.sender_for(publication)  # None: the platform's address
+        self.bounce_domain = verp.domain_for(sender)
         message = paid_mail.issue_message(publication, issue, sender=sender)
         # A paid issue: readers without paid access are mailed the preview instead.
         self.variants = paid_mail.Variants(
@@ -212,7 +219,9 @@ class _Batch:
             return Outcome(SKIPPED, "", "No longer subscribed when their turn came."), ""
         recipient = Recipient(row.subscriber_id, row.email, names.get(row.subscriber_id, ""))
         try:
-            personalised = self.variants.pick(message, row.subscriber_id).personalise(recipient)
+            personalised = self.variants.pick(message, row.subscriber_id).personalise(
+                recipient, verp.return_path(row.id, self.bounce_domain)
+            )
         except InvalidRecipient as exc:
             return Outcome(FAILED, "", str(exc)), ""
         return session.deliver(personalised), personalised.message_id

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.validators import DataRequired
 
-from saas.delivery import deferrals, sending
+from saas.delivery import bounce_rates, deferrals, sending, sending_holds, suppression
 from saas.delivery.blueprints import dashboard_bp
 from saas.delivery.models import DELIVERY_STATUSES
 from saas.publishing import dashboard_parent
@@ -47,6 +47,8 @@ def inject_send_helpers() -> dict:
         "issue_send": lambda issue: sending.send_for_issue(g.publication, issue.id),
         "active_reader_count": lambda: sending.active_reader_count(g.publication),
         "new_reader_count": lambda send: sending.new_reader_count(g.publication, send),
+        # The reader's page shows when the platform-wide list keeps an address from mail.
+        "platform_suppression": suppression.entry_for,
     }
 
 
@@ -105,16 +107,22 @@ def send_status(send_id: int):
     status = status if status in DELIVERY_STATUSES else ""
     search = request.args.get("q", "").strip()[:254]
     after = request.args.get("after", 0, type=int)
+    page = sending.delivery_page(g.publication, send, status, search, max(after, 0))
     return render_template(
         "delivery/send.html",
         send=send,
         issue=issue_service.get_issue(g.publication, send.issue_id),
         progress=sending.progress(g.publication, send),
-        page=sending.delivery_page(g.publication, send, status, search, max(after, 0)),
+        page=page,
+        returned=bounce_rates.returned_for([d.id for d in page.items]),
         status=status,
         search=search,
         after=after,
         statuses=DELIVERY_STATUSES,
+        send_rates=bounce_rates.for_send(send),
+        publication_rates=bounce_rates.for_publication(g.publication.id),
+        rate_days=bounce_rates.window_days(),
+        hold=sending_holds.current(g.publication.id),
     )
 
 

@@ -164,8 +164,13 @@ def send_test(publication: Publication, issue: Issue, user: User) -> str:
 
 
 def _refuse_if_suspended(publication: Publication) -> None:
-    if send_upkeep.suspended(publication):
+    if publication.suspended_at is not None:
         raise SendError("This publication is suspended, so it cannot send.")
+    if send_upkeep.suspended(publication):
+        raise SendError(
+            "Sending is paused: too many readers marked your issues as spam. Tend's "
+            "operators will look at it and lift the pause; nothing goes out until then."
+        )
 
 
 def _unsent(publication: Publication, issue: Issue) -> Send | None:

@@ -27,7 +27,7 @@ from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_in, get_connection, is_embedded
 from saas.core.tenancy import bound_to, cross_tenant
-from saas.delivery import claims, hooks
+from saas.delivery import claims, hooks, sending_holds
 from saas.delivery.models import (
     DEFERRED,
     OPEN_STATUSES,
@@ -64,8 +64,9 @@ def job_scope(send_id: int) -> Iterator[tuple[Publication, Send] | None]:
 
 
 def suspended(publication: Publication) -> bool:
-    """Whether an operator has suspended the publication (it may not send)."""
-    return publication.suspended_at is not None
+    """Whether the publication may not send: suspended by an operator, or its sends held
+    for complaints (saas.delivery.sending_holds) until an operator lifts the hold."""
+    return publication.suspended_at is not None or sending_holds.current(publication.id) is not None
 
 
 def pause_if_suspended(publication: Publication, send_id: int) -> bool:

@@ -123,6 +123,7 @@ class Personalised:
     message_id: str
     data: bytes
     smtputf8: bool
+    sender: str = ""  # MAIL FROM for this message alone (a VERP address); "": the session's
 
 
 class _Filled:
@@ -271,8 +272,12 @@ class IssueMessage:
             return f"<test-{self.issue_id}.{secrets.token_hex(8)}.{self.slug}@{self.domain}>"
         return f"<issue-{self.issue_id}.sub-{subscriber_id}.{self.slug}@{self.domain}>"
 
-    def personalise(self, recipient: Recipient) -> Personalised:
-        """The complete message for one reader, as bytes ready for SMTP DATA."""
+    def personalise(self, recipient: Recipient, return_path: str = "") -> Personalised:
+        """The complete message for one reader, as bytes ready for SMTP DATA.
+
+        `return_path` is this message's own envelope sender (where its bounces go); it is
+        not part of the signed bytes, so it never disturbs the DKIM signature.
+        """
         to, smtputf8 = envelope_address(recipient.email)
         name = header_safe(recipient.name)
         first = name.split(" ", 1)[0] if name else FALLBACK_NAME
@@ -313,4 +318,6 @@ class IssueMessage:
         )
         if self.signer is not None:  # last: nothing may change the message after this
             data = self.signer.signature_header(data) + data
-        return Personalised(to=to, message_id=message_id, data=data, smtputf8=smtputf8)
+        return Personalised(
+            to=to, message_id=message_id, data=data, smtputf8=smtputf8, sender=return_path
+        )

@@ -27,6 +27,7 @@ class Deliverable(Protocol):
     to: str
     data: bytes
     smtputf8: bool
+    sender: str  # the message's own envelope sender, or "" for the session's
 
 
 # Pauses before re-trying a message after a temporary failure (4xx, timeout, dropped link).
@@ -126,7 +127,7 @@ class SmtpSession:
             conn.command_encoding = "utf-8"
             options = " SMTPUTF8 BODY=8BITMIME"
         try:
-            refusal = self._envelope(conn, message.to, options)
+            refusal = self._envelope(conn, message.sender or self.sender, message.to, options)
             if refusal is not None:
                 return self._refused(conn, *refusal)
             conn.send(_dot_stuffed(message.data) + b".\r\n")
@@ -139,14 +140,14 @@ class SmtpSession:
             return self._refused(conn, code, reply, "message", reset=False)
         return Outcome(SENT, _text(code, reply))
 
-    def _envelope(self, conn: smtplib.SMTP, to: str, options: str) -> tuple | None:
+    def _envelope(self, conn: smtplib.SMTP, sender: str, to: str, options: str) -> tuple | None:
         """MAIL, RCPT and DATA: None once the server waits for the message, else the first
         refusal as (code, reply, what was refused).
 
         A server that offers PIPELINING (RFC 2920) gets the three commands in one write and
         answers them together: one round trip instead of three.
         """
-        commands = (f"MAIL FROM:<{self.sender}>{options}", f"RCPT TO:<{to}>", "DATA")
+        commands = (f"MAIL FROM:<{sender}>{options}", f"RCPT TO:<{to}>", "DATA")
         if conn.has_extn("pipelining"):
             conn.send("".join(f"{command}\r\n" for command in commands))
             replies = [conn.getreply() for _ in commands]

@@ -18,6 +18,8 @@ from saas.billing.plans import publication_standing
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.tenancy import cross_tenant
+from saas.delivery import bounce_rates, sending_holds, suppression
+from saas.delivery.bounce_models import PlatformSuppression, SendingHold
 from saas.delivery.models import BOUNCED, FAILED, SENT, Delivery
 from saas.ops.models import OpsAuditEntry
 from saas.publishing.models import ROLE_OWNER, Membership, Publication
@@ -38,6 +40,8 @@ class TenantHealth:
     bounced_24h: int
     complaints_30d: int
     sent_30d: int
+    rates: bounce_rates.Rates = bounce_rates.Rates()
+    hold: SendingHold | None = None
 
     def _rate(self, part: int, whole: int) -> float:
         return part / whole if whole else 0.0
@@ -52,11 +56,12 @@ class TenantHealth:
 
     @property
     def complaint_rate(self) -> float:
-        return self._rate(self.complaints_30d, self.sent_30d)
+        """Complaints (feedback-loop reports) per message that reached a server, 30 days."""
+        return self.rates.complaint_rate
 
     @property
     def complaint_flag(self) -> bool:
-        return self.complaint_rate > COMPLAINT_FLAG_RATE
+        return self.rates.warning
 
 
 def record(operator: User, action: str, target: str = "", detail: str = "") -> None:
@@ -105,6 +110,8 @@ def tenant_overview(operator: User) -> list[TenantHealth]:
             ).all()
         )
     subs = {pid: (counts[ACTIVE], counts[COMPLAINED]) for pid, counts in readers.items()}
+    rates = bounce_rates.every_publication()
+    holds = sending_holds.held_publications()
     days = {pid: (int(s or 0), int(f or 0), int(b or 0)) for pid, s, f, b in day}
     return [
         TenantHealth(
@@ -117,6 +124,8 @@ def tenant_overview(operator: User) -> list[TenantHealth]:
             failed_24h=days.get(pub.id, (0, 0, 0))[1],
             bounced_24h=days.get(pub.id, (0, 0, 0))[2],
             sent_30d=int(month.get(pub.id, 0)),
+            rates=rates.get(pub.id, bounce_rates.Rates()),
+            hold=holds.get(pub.id),
         )
         for pub in publications
     ]
@@ -144,6 +153,38 @@ def unsuspend(operator: User, publication_id: int) -> Publication | None:
     record(operator, "unsuspend", f"publication {publication.id} ({publication.slug})")
     db.session.commit()
     return publication
+
+
+def lift_hold(operator: User, publication_id: int) -> SendingHold | None:
+    """Let a publication whose complaints paused its sends send again (its owner resumes)."""
+    publication = db.session.get(Publication, publication_id)
+    if publication is None:
+        return None
+    hold = sending_holds.lift(publication.id, operator.email)
+    if hold is None:
+        return None
+    target = f"publication {publication.id} ({publication.slug})"
+    record(operator, "lift sending hold", target, hold.reason)
+    db.session.commit()
+    return hold
+
+
+def suppress_address(operator: User, address: str, note: str) -> PlatformSuppression:
+    """Put an address (or `local@` for a role on every domain) on the platform-wide list."""
+    entry = suppression.add(address, suppression.OPERATOR, note)
+    record(operator, "suppress address", entry.address, note)
+    db.session.commit()
+    return entry
+
+
+def lift_suppression(operator: User, entry_id: int) -> PlatformSuppression | None:
+    """Take an entry off the platform-wide list."""
+    entry = suppression.remove(entry_id)
+    if entry is None:
+        return None
+    record(operator, "lift suppression", entry.address, entry.reason)
+    db.session.commit()
+    return entry
 
 
 def audit_log(limit: int = 200) -> list[OpsAuditEntry]:

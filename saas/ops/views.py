@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from saas.delivery import suppression
 from saas.ops import console as ops
 from saas.ops import payments_setup
 from saas.ops import queues as queues_admin
@@ -25,6 +35,7 @@ def tenants():
         "ops/tenants.html",
         tenants=ops.tenant_overview(current_user),
         flag_rate=ops.COMPLAINT_FLAG_RATE,
+        pause_rate=current_app.config["COMPLAINT_PAUSE_RATE"],
     )
 
 
@@ -46,6 +57,39 @@ def unsuspend(publication_id: int):
         abort(404)
     flash("Publication restored.", "success")
     return redirect(url_for("ops.tenants"))
+
+
+@bp.route("/publications/<int:publication_id>/lift-hold", methods=["POST"])
+def lift_hold(publication_id: int):
+    if ops.lift_hold(current_user, publication_id) is None:
+        abort(404)
+    flash("Sending pause lifted. The owner can resume their paused sends.", "success")
+    return redirect(url_for("ops.tenants"))
+
+
+@bp.route("/suppressions")
+def suppressions():
+    return render_template("ops/suppressions.html", entries=suppression.listing())
+
+
+@bp.route("/suppressions", methods=["POST"])
+def add_suppression():
+    address = (request.form.get("address") or "").strip().lower()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or len(address) > 254 or " " in address:
+        flash("Give an address (name@example.com) or a role on every domain (abuse@).", "error")
+        return redirect(url_for("ops.suppressions"))
+    ops.suppress_address(current_user, address, (request.form.get("note") or "").strip())
+    flash(f"{address} is suppressed for every publication.", "success")
+    return redirect(url_for("ops.suppressions"))
+
+
+@bp.route("/suppressions/<int:entry_id>/remove", methods=["POST"])
+def remove_suppression(entry_id: int):
+    if ops.lift_suppression(current_user, entry_id) is None:
+        abort(404)
+    flash("Suppression lifted.", "success")
+    return redirect(url_for("ops.suppressions"))
 
 
 @bp.route("/queues")

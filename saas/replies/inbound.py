@@ -7,6 +7,11 @@ reader and the reader may read the issue. It is then stored as a PRIVATE reply. 
 else is quarantined: nothing of the message is stored, and the log line says only why.
 That includes mail beyond the bounds of saas.replies.inbound_limits (header section, address
 count, MIME parts), refused before its headers are parsed.
+
+Mail to a delivery's VERP return path (`bounce+<token>@...`: bounces, feedback-loop
+complaints, auto-replies sent to the envelope sender) never reaches the replies: it goes to
+saas.delivery.bounces once the token verifies, and is quarantined (nobody suppressed) when
+it does not, when it is larger than bounces.MAX_BYTES, or when it cannot be read.
 """
 
 from __future__ import annotations
@@ -23,16 +28,18 @@ from saas.audience.models import ACTIVE, Subscriber
 from saas.audience.reader_links import read_reply_address, read_unsubscribe_token
 from saas.core.extensions import db
 from saas.core.tenancy import bound_to, cross_tenant
+from saas.delivery import bounces, verp
 from saas.publishing.models import Issue, Publication
 from saas.replies import hooks as reply_hooks
 from saas.replies import mail as reply_mail
 from saas.replies.inbound_limits import Refused
-from saas.replies.inbound_mime import ParsedMail, parse
+from saas.replies.inbound_mime import ParsedMail, parse_message, read_message, recipients_of
 from saas.replies.models import CHANNEL_EMAIL, PRIVATE, Reply
 from saas.replies.posting import can_read, display_name, is_blocked
 from saas.replies.text import normalise, render_reply
 
 STORED = "stored"
+BOUNCE = "bounce"  # a bounce or complaint, recorded against its delivery
 DUPLICATE = "duplicate"
 UNSUBSCRIBED = "unsubscribed"
 QUARANTINED = "quarantined"
@@ -74,15 +81,23 @@ def receive_inbound(raw: bytes, envelope_recipients: Iterable[str] = ()) -> Inbo
     """Store a reader's emailed reply, act on a mailto unsubscribe, or quarantine the message."""
     if len(raw) > current_app.config["INBOUND_MAX_BYTES"]:
         return _quarantine("too_large")
+    envelope_recipients = list(envelope_recipients)
     try:
-        mail = parse(raw)
+        message = read_message(raw)
+        addressed = [*envelope_recipients, *recipients_of(message)]
     except Refused as refused:  # headers, addresses or parts beyond the bounds
         return _quarantine(refused.reason)
     except Exception:  # any malformed message ends here, not in a 500
         return _quarantine("unparseable")
-    found = find_token(
-        [*envelope_recipients, *mail.recipients], current_app.config["INBOUND_EMAIL_DOMAIN"]
-    )
+    bounce_to = _bounce_address(envelope_recipients, addressed)
+    if bounce_to is not None:
+        return _bounce(raw, message, bounce_to)
+    try:
+        mail = parse_message(message)
+    except Exception:
+        return _quarantine("unparseable")
+    domain = current_app.config["INBOUND_EMAIL_DOMAIN"]
+    found = find_token([*envelope_recipients, *mail.recipients], domain)
     if found is None:
         return _quarantine("no_token")
     kind, value = found
@@ -98,6 +113,25 @@ def receive_inbound(raw: bytes, envelope_recipients: Iterable[str] = ()) -> Inbo
         return _quarantine("unknown_issue")
     with bound_to(publication_id):
         return _store_reply(publication_id, issue_id, subscriber_id, mail)
+
+
+def _bounce_address(envelope: list[str], addressed: list[str]) -> str | None:
+    """The VERP address the message came back to: the envelope's say first."""
+    if envelope:
+        addressed = envelope
+    return next((address for address in addressed if verp.is_bounce_address(address)), None)
+
+
+def _bounce(raw: bytes, message, address: str) -> InboundResult:
+    delivery_id = verp.read_return_path(address)
+    if delivery_id is None:
+        return _quarantine("forged_bounce_token")
+    if len(raw) > bounces.MAX_BYTES:
+        return _quarantine("bounce_too_large")
+    result = bounces.receive_bounce(message, delivery_id)
+    if result.outcome == bounces.DROPPED:
+        return _quarantine(result.reason)
+    return InboundResult(BOUNCE, result.kind)
 
 
 def _unsubscribe(token: str) -> InboundResult:

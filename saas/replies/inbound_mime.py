@@ -206,14 +206,32 @@ def _attachments(message: Message, used: set[int]) -> int:
     return count
 
 
+def read_message(raw: bytes) -> Message:
+    """The message, split into its parts; inbound_limits.Refused when it breaks a bound."""
+    check_raw(raw)
+    message = message_from_bytes(raw, policy=policy.compat32)
+    check_parts(message)
+    return message
+
+
+def recipients_of(message: Message) -> list[str]:
+    """The addresses in its recipient headers, de-duplicated, in header order."""
+    recipients: dict[str, None] = {}
+    for name in RECIPIENT_HEADERS:
+        recipients.update(dict.fromkeys(_addresses(message, name)))
+    return list(recipients)
+
+
 def parse(raw: bytes) -> ParsedMail:
     """Read an RFC 5322 message into a ParsedMail (quoted history already stripped).
 
     Raises inbound_limits.Refused when the message breaks a bound.
     """
-    check_raw(raw)
-    message = message_from_bytes(raw, policy=policy.compat32)
-    check_parts(message)
+    return parse_message(read_message(raw))
+
+
+def parse_message(message: Message) -> ParsedMail:
+    """A ParsedMail from a message read_message() accepted."""
     senders = _addresses(message, "From")
     sender = senders[0] if senders else ""
     text, used = _body(message)
@@ -222,9 +240,6 @@ def parse(raw: bytes) -> ParsedMail:
     if in_reply_to and in_reply_to[0] not in references:
         references = (*references, in_reply_to[0])
     ids = _MESSAGE_ID.findall(_header(message, "Message-ID"))
-    recipients: dict[str, None] = {}
-    for name in RECIPIENT_HEADERS:
-        recipients.update(dict.fromkeys(_addresses(message, name)))
     return ParsedMail(
         sender=sender,
         subject=_subject(message),
@@ -233,5 +248,5 @@ def parse(raw: bytes) -> ParsedMail:
         text=strip_quoted(text),
         attachments=_attachments(message, used),
         automatic=_is_automatic(message, sender),
-        recipients=tuple(recipients),
+        recipients=tuple(recipients_of(message)),
     )

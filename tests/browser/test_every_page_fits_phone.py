@@ -193,6 +193,15 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
                 Check(DMARC, MISSING, "There is no DMARC record at _dmarc.attunement.com."),
             ],
         )
+        # The platform-wide list has entries, and complaints have paused the demo's sends.
+        from saas.delivery import suppression
+        from saas.delivery.bounce_models import SendingHold
+
+        for address in suppression.ROLE_LOCAL_PARTS:
+            suppression.add(address, suppression.ROLE, "role address")
+        suppression.add("complainer@example.net", suppression.COMPLAINT, "complaint to demo")
+        db.session.add(SendingHold(publication_id=pub.id, reason="4 complaints on 900 messages"))
+        db.session.commit()
         reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
         # Back issues imported from Ghost: the report lists a skipped post with a long title.
         from saas.publishing.back_issues import run as back_issues

@@ -19,7 +19,7 @@ from sqlalchemy import select, text, update
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.tenancy import bound_to
-from saas.delivery import sending_domains
+from saas.delivery import sending_domains, verp
 from saas.delivery.models import (
     DOMAIN_PAUSED,
     DOMAIN_PENDING,
@@ -116,8 +116,11 @@ def test_issues_from_a_verified_domain_are_signed_by_it_through_real_smtp(
         tags = signature_tags(raw)
         assert (tags["d"], tags["s"]) == (DOMAIN, key.selector)
         assert b"From: Maya Lin <maya@letters.attunement.com>\r\n" in raw
-        # The return-path CNAME checks out: bounces come back through the reader's domain.
-        assert mail_from == f"bounces@bounces.{DOMAIN}"
+        # The return-path CNAME checks out: bounces come back through the reader's domain,
+        # to the delivery's own signed VERP address.
+        assert mail_from.startswith("bounce+") and mail_from.endswith(f"@bounces.{DOMAIN}")
+        with app.app_context():
+            assert verp.read_return_path(mail_from) is not None
     ada = next(m for m in smtp_sink.messages if "ada@" in str(m["To"]))
     assert ada["Message-ID"].endswith(f"@{DOMAIN}>")
     assert ada["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -160,7 +163,10 @@ def test_without_the_return_path_record_the_envelope_stays_the_platforms(
     publish(app, dns_server, pub.id, return_path=False)
     _check(client)
     _send_issue(app, pub, issue)
-    assert {mail_from for mail_from, _ in smtp_sink.envelopes} == {"hello@tend.localhost"}
+    # The platform's bounce domain, each delivery's own VERP address on it.
+    senders = [mail_from for mail_from, _ in smtp_sink.envelopes]
+    assert senders and {s.partition("@")[2] for s in senders} == {"bounces.tend.localhost"}
+    assert all(s.startswith("bounce+") for s in senders) and len(set(senders)) == len(senders)
     assert all(verify(raw, dns_server) for raw in smtp_sink.raw)
 
 
