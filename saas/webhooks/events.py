@@ -84,6 +84,9 @@ def record(
 
     `subject` names what the event is about ("subscriber:12"), so erasing it forgets it.
     """
+    if publication.suspended_at is not None:
+        # An operator took the publication offline: it tells other tools nothing meanwhile.
+        return []
     with bound_to(publication.id):
         endpoints = listening(publication, event_type)
         if not endpoints:

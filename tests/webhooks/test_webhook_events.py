@@ -207,3 +207,25 @@ def test_another_publications_events_never_reach_an_endpoint(
     add_endpoint(app, mine, receiver.url(), ["issue.published"])
     factories.issue(theirs, publish=True)
     assert sent_events(app, receiver) == []
+
+
+def test_a_suspended_publication_sends_no_events(app, factories, receiver, loopback_allowed):
+    from saas.audience import subscribers
+    from saas.core.model_base import utcnow
+
+    pub = factories.publication()
+    add_endpoint(app, pub, receiver.url(), SUBSCRIBER_EVENTS)
+    with app.app_context(), bound_to(pub.id):
+        publication = db.session.get(Publication, pub.id)
+        publication.suspended_at = utcnow()
+        db.session.commit()
+        subscribers.add_manually(publication, "lin@example.org", "Lin", False, "met at a talk")
+    assert sent_events(app, receiver) == []
+    assert deliveries_of(app, pub) == []
+    # Back online, the next event goes out again.
+    with app.app_context(), bound_to(pub.id):
+        publication = db.session.get(Publication, pub.id)
+        publication.suspended_at = None
+        db.session.commit()
+        subscribers.add_manually(publication, "sam@example.org", "Sam", False, "a workshop")
+    assert [e["data"]["email"] for e in sent_events(app, receiver)] == ["sam@example.org"]
