@@ -7,7 +7,8 @@ deferrals (temporary refusals tried again for hours, then failed; sending failed
 again), sending_domains (a publication's own From domain, its DKIM keys and their rotation,
 the daily re-check), domain_checks (its DNS records in plain words), domain_notices (telling
 the owner it paused or resumed), inbox_requirements (the Gmail/Yahoo checklist). Routes: test
-sends, send now, schedule, pause and resume, retry failed, live progress in the dashboard;
+sends, send now or schedule to a segment (segments, segment_views: the picker and its
+live count), pause and resume, retry failed, live progress in the dashboard;
 Settings > Sending.
 
 Sending domains live here rather than in publishing (next to custom domains) because they
@@ -27,7 +28,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Routes, hooks and starting scheduled sends."""
     from saas.core import periodic
-    from saas.delivery import hooks, send_views, sending_settings_views  # noqa: F401  (routes)
+    from saas.delivery import (  # noqa: F401  (routes)
+        hooks,
+        segment_views,
+        send_views,
+        sending_settings_views,
+    )
     from saas.delivery.deferrals import retry_due
     from saas.delivery.sending import start_due_sends
     from saas.delivery.sending_domains import recheck_all

@@ -50,6 +50,8 @@ class Send(TenantScoped, db.Model):
     # Deliveries per status, counted once when the send is done (a done send's rows no
     # longer change status), so its page need not count them on every view.
     final_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Who it is for (saas.delivery.segments.Segment as JSON); None: every active reader.
+    segment: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class Delivery(TenantScoped, db.Model):

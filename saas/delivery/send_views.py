@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.validators import DataRequired
 
-from saas.delivery import deferrals, sending
+from saas.delivery import deferrals, segments, sending
 from saas.delivery.blueprints import dashboard_bp
 from saas.delivery.models import DELIVERY_STATUSES
 from saas.publishing import dashboard_parent
@@ -66,8 +66,9 @@ def send_test(issue_id: int):
 def send_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     try:
-        send = sending.send_now(g.publication, issue)
-    except sending.SendError as exc:
+        segment = segments.from_form(request.form)
+        send = sending.send_now(g.publication, issue, segment)
+    except (sending.SendError, segments.SegmentError) as exc:
         flash(str(exc), "error")
         return _back_to_editor(issue.id)
     flash(f"Issue {issue.number} is on its way to your readers.", "success")
@@ -83,8 +84,9 @@ def schedule_send(issue_id: int):
         return _back_to_editor(issue.id)
     local = form.send_at.data.replace(tzinfo=ZoneInfo(g.publication.timezone))
     try:
-        sending.schedule_send(g.publication, issue, local.astimezone(UTC))
-    except sending.SendError as exc:
+        segment = segments.from_form(request.form)
+        sending.schedule_send(g.publication, issue, local.astimezone(UTC), segment)
+    except (sending.SendError, segments.SegmentError) as exc:
         flash(str(exc), "error")
         return _back_to_editor(issue.id)
     flash(f"Sending on {local:%-d %b %Y at %H:%M} ({g.publication.timezone}).", "success")
@@ -115,6 +117,7 @@ def send_status(send_id: int):
         search=search,
         after=after,
         statuses=DELIVERY_STATUSES,
+        audience=segments.describe(segments.from_stored(send.segment)),
     )
 
 
