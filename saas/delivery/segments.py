@@ -94,9 +94,7 @@ class Segment(BaseModel):
     @model_validator(mode="after")
     def _dates_in_order(self) -> Segment:
         if self.joined_after and self.joined_before and self.joined_after >= self.joined_before:
-            raise ValueError(
-                "The 'joined before' day must come after the 'joined on or after' day."
-            )
+            raise ValueError("The “before” day must come after the “on or after” day.")
         return self
 
     def is_everyone(self) -> bool:
