@@ -38,6 +38,7 @@ SKIPPED = {
     "public.publishing.robots": "plain-text robots.txt",
     "dashboard.audience.import_progress": "JSON polled by the import page",
     "dashboard.delivery.send_progress": "JSON polled by the send page",
+    "dashboard.delivery.segment_count": "JSON for the send form's count (else back to the editor)",
     "dashboard.audience.import_rejections": "CSV download",
     "dashboard.audience.export_subscriber": "JSON download",
     "dashboard.audience.export_subscribers": "CSV download",
@@ -96,7 +97,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     from saas.accounts import users
     from saas.accounts.models import User
     from saas.api import keys as api_keys
-    from saas.audience import reader_auth, reader_links, subscribers
+    from saas.audience import reader_auth, reader_links, subscribers, topics
     from saas.audience.models import PENDING, Subscriber, SubscriberImport
     from saas.billing.models import PlanSubscription
     from saas.billing.paid import reader_access
@@ -176,6 +177,9 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
             ],
         )
         reader = db.session.scalar(select(Subscriber).where(Subscriber.email.like("june%")))
+        # Topics, so the preference page, the subscribe form and Settings > Topics list some.
+        topics.add_topic(publication, "Retreats and workshops", "Dates of the next gatherings")
+        topics.add_topic(publication, "Seasonal recipes")
         values = {
             "pub_slug": pub.slug,
             "issue_id": issue.id,
@@ -192,6 +196,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         tokens = {
             "public.audience.confirm_subscription": subscribers.confirm_url(publication, pending),
             "public.audience.unsubscribe": reader_links.unsubscribe_token(pub.id, reader.id),
+            "public.audience.preferences": reader_links.preferences_token(pub.id, reader.id),
             "public.billing.paid_access": reader_access.access_url(publication, reader.id),
             "invitations.accept_invitation": make_token(
                 team.INVITE_PURPOSE, {"iid": invitation.id, "email": invitation.email}
