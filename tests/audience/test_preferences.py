@@ -100,12 +100,12 @@ def test_reader_picks_topics_and_other_tags_are_left_alone(app, factories, pub):
     path = _preferences_path(app, pub, ada.id)
     page = reader_browser.get(path).get_data(as_text=True)
     assert "A recipe a month" in page and "Unsubscribe from all" in page
-    assert 'name="topics" value="%d" checked' % retreats not in page
+    assert f'name="topics" value="{retreats}" checked' not in page
 
     response = reader_browser.post(path, data={"topics": [str(retreats)], "action": "save"})
     assert response.status_code == 303
     assert _tags_of(app, pub, "ada@example.org") == ["Retreats", "vip"]
-    assert 'value="%d" checked' % retreats in reader_browser.get(path).get_data(as_text=True)
+    assert f'value="{retreats}" checked' in reader_browser.get(path).get_data(as_text=True)
 
     reader_browser.post(path, data={"topics": ["999999", "x"], "action": "save"})
     assert _tags_of(app, pub, "ada@example.org") == ["vip"]
