@@ -13,10 +13,11 @@ from urllib.parse import urlencode
 
 from flask import g, jsonify, redirect, request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from saas.audience.models import Tag
 from saas.core.extensions import db
-from saas.delivery import segments
+from saas.delivery import saved_segments, segments
 from saas.delivery.blueprints import dashboard_bp
 from saas.publishing import dashboard_parent
 from saas.publishing import issues as issue_service
@@ -30,6 +31,7 @@ class Picker:
 
     segment: segments.Segment
     tags: list[str]
+    saved: list = field(default_factory=list)
     counted: bool = False
     count: int | None = None
     error: str = ""
@@ -43,9 +45,29 @@ def _tag_names() -> list[str]:
     return list(db.session.scalars(select(Tag.name).order_by(Tag.name)))
 
 
+def _id(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 10 else 0
+
+
+def segment_fields(segment: segments.Segment) -> MultiDict:
+    """The segment as the picker's form fields."""
+    fields = MultiDict()
+    for name, value in segment.model_dump(mode="json", exclude_defaults=True).items():
+        for item in value if isinstance(value, list) else [value]:
+            fields.add(name, item)
+    return fields
+
+
+def back_to_editor(issue_id: int, fields: MultiDict):
+    """To the issue's send form with these segment fields chosen and counted."""
+    args = [(k, v) for k in FIELDS for v in fields.getlist(k)] + [("count", "1")]
+    editor = url_for("dashboard.publishing.edit_issue", issue_id=issue_id)
+    return redirect(f"{editor}?{urlencode(args)}#send-heading", 303)
+
+
 def picker_from_args() -> Picker:
     """The picker as the query string leaves it (all active readers when it says nothing)."""
-    picker = Picker(segments.Segment(), _tag_names())
+    picker = Picker(segments.Segment(), _tag_names(), saved_segments.list_saved(g.publication))
     if "count" not in request.args:
         return picker
     picker.counted = True
@@ -73,10 +95,11 @@ def segment_count(issue_id: int):
         return jsonify(error="No issue with this id."), 404
     wants_json = request.accept_mimetypes.best == "application/json"
     if not wants_json:
-        args = [(k, v) for k in FIELDS for v in request.args.getlist(k)] + [("count", "1")]
-        editor = url_for("dashboard.publishing.edit_issue", issue_id=issue.id)
-        query = urlencode(args)
-        return redirect(f"{editor}?{query}#send-heading", 303)
+        fields = request.args
+        if "load" in request.args:  # "Use it": the saved segment's fields instead
+            saved = saved_segments.get_saved(g.publication, _id(request.args.get("saved")))
+            fields = segment_fields(saved_segments.segment_of(saved)) if saved else MultiDict()
+        return back_to_editor(issue.id, fields)
     try:
         segment = segments.check(g.publication, segments.from_form(request.args))
     except segments.SegmentError as exc:

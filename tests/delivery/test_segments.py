@@ -316,3 +316,75 @@ def test_a_day_boundary_follows_the_publications_time_zone(app, factories, clien
         publication = db.session.get(Publication, pub.id)
         after = segments.Segment(joined_after=date(2026, 2, 1))
         assert segments.count(publication, after) == 1
+
+
+def test_a_segment_saved_by_name_is_chosen_again_in_one_click(app, client, factories, readers):
+    pub = readers
+    issue = _issue(factories, pub)
+    editor = f"/dashboard/{pub.slug}/issues/{issue.id}"
+    fields = {"paid": "paid", "tags_any": ["retreat"]}
+    saved = post_form(
+        client,
+        editor + "/segments/save",
+        {**fields, "segment_name": " Paying  retreaters "},
+        token_from=editor,
+    )
+    assert saved.status_code == 303 and "count=1" in saved.headers["Location"]
+    page = client.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Saved as “Paying retreaters”." in page and "to 2 readers in this segment" in page
+    with app.app_context(), bound_to(pub.id):
+        from saas.delivery.models import SavedSegment
+
+        row = db.session.scalar(select(SavedSegment))
+        assert row.definition == {"paid": "paid", "tags_any": ["retreat"]}
+        saved_id = row.id
+    assert f'<option value="{saved_id}">Paying retreaters</option>' in client.get(editor).get_data(
+        as_text=True
+    )
+
+    used = client.get(editor + "/segment-count", query_string={"saved": saved_id, "load": "1"})
+    page = client.get(used.headers["Location"]).get_data(as_text=True)
+    assert 'name="tags_any" value="retreat" checked' in page and "to 2 readers" in page
+
+    refused = post_form(
+        client, editor + "/segments/save", {"segment_name": "", **fields}, token_from=editor
+    )
+    assert "Name the segment to save it." in client.get(refused.headers["Location"]).get_data(
+        as_text=True
+    )
+    post_form(
+        client,
+        editor + "/segments/save",
+        {"segment_name": "x", "tags_all": ["nope"]},
+        token_from=editor,
+    )
+    forgot = post_form(client, editor + "/segments/forget", {"saved": saved_id}, token_from=editor)
+    assert "Saved segment forgotten." in client.get(forgot.headers["Location"]).get_data(
+        as_text=True
+    )
+    with app.app_context(), bound_to(pub.id):
+        assert db.session.scalar(select(SavedSegment)) is None  # nor the one with a bad tag
+
+
+def test_another_publications_saved_segment_can_be_neither_used_nor_forgotten(
+    app, client, factories, readers
+):
+    pub = readers
+    other = factories.publication(slug="other")
+    with app.app_context(), bound_to(other.id):
+        from saas.delivery import saved_segments
+        from saas.delivery.models import SavedSegment
+
+        theirs = saved_segments.save(
+            db.session.get(Publication, other.id), "Theirs", segments.Segment(paid="free")
+        ).id
+    editor = f"/dashboard/{pub.slug}/issues/{_issue(factories, pub).id}"
+    used = client.get(editor + "/segment-count", query_string={"saved": theirs, "load": "1"})
+    page = client.get(used.headers["Location"]).get_data(as_text=True)
+    assert 'name="paid" value="free" checked' not in page
+    forgot = post_form(client, editor + "/segments/forget", {"saved": theirs}, token_from=editor)
+    assert "Choose a saved segment to forget." in client.get(forgot.headers["Location"]).get_data(
+        as_text=True
+    )
+    with app.app_context(), bound_to(other.id):
+        assert db.session.get(SavedSegment, theirs) is not None
