@@ -4,12 +4,12 @@ Models: Send, SavedSegment, Delivery, SendingDomain, DkimKey (models). Services:
 (start, schedule, pause, watch), batches (fan-out and batch jobs), upkeep (stale claims,
 missing batches), batch_sql (the per-message statements), throttle (a publication's send rate
 across workers), deferrals (temporary refusals tried again for hours, then failed; sending
-failed deliveries again), sending_domains (a publication's own From domain, its DKIM keys and their rotation,
-the daily re-check), domain_checks (its DNS records in plain words), domain_notices (telling
-the owner it paused or resumed), inbox_requirements (the Gmail/Yahoo checklist). Routes: test
-sends, send now or schedule to a segment (segments, segment_views: the picker and its live
-count; saved_segments, saved_segment_views: segments kept by name), pause and resume, retry
-failed, live progress in the dashboard; Settings > Sending.
+failed deliveries again), sending_domains (a publication's own From domain, its DKIM keys and
+their rotation, the daily re-check), domain_checks (its DNS records in plain words),
+domain_notices (telling the owner it paused or resumed), inbox_requirements (the Gmail/Yahoo
+checklist). Routes: test sends, send now or schedule to a segment (segments, segment_views: the
+picker and its live count; saved_segments, saved_segment_views: segments kept by name), pause
+and resume, retry failed, live progress in the dashboard; Settings > Sending.
 
 Sending domains live here rather than in publishing (next to custom domains) because they
 decide how mail goes out: the plan rule (billing, a lower layer) is asked directly, and the
