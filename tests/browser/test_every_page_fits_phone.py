@@ -103,7 +103,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     from saas.billing.paid import reader_access
     from saas.core.model_base import utcnow
     from saas.core.tenancy import bound_to
-    from saas.delivery import sending, sending_domains
+    from saas.delivery import saved_segments, segments, sending, sending_domains
     from saas.delivery.domain_checks import DKIM, DMARC, MISSING, OK, RETURN_PATH, WRONG, Check
     from saas.delivery.models import Send
     from saas.ops.console import set_operator
@@ -180,6 +180,8 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         # Topics, so the preference page, the subscribe form and Settings > Topics list some.
         topics.add_topic(publication, "Retreats and workshops", "Dates of the next gatherings")
         topics.add_topic(publication, "Seasonal recipes")
+        # A saved segment, so the send form shows its saved-segment controls.
+        saved_segments.save(publication, "Paying readers", segments.Segment(paid="paid"))
         values = {
             "pub_slug": pub.slug,
             "issue_id": issue.id,
