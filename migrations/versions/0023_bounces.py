@@ -5,7 +5,7 @@ as 0005_row_level_security; platform_suppressions belongs to no tenant (the oper
 it, every send reads it) and is seeded with role addresses no newsletter should go to.
 
 Revision ID: 0023_bounces
-Revises: 0021_insights
+Revises: 0022_segments
 """
 
 from datetime import UTC, datetime
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_bounces"
-down_revision = "0021_insights"
+down_revision = "0022_segments"
 branch_labels = None
 depends_on = None
 

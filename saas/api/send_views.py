@@ -16,7 +16,7 @@ from saas.api.schemas.delivery import (
 )
 from saas.api.spec import operation
 from saas.core import problems
-from saas.delivery import sending
+from saas.delivery import segments, sending
 from saas.delivery.models import Send
 from saas.publishing import issues as issue_service
 from saas.publishing.models import Issue
@@ -57,10 +57,11 @@ def _out(send: Send, issue: Issue) -> SendOut:
 def create_send(json: NewSend):
     """Send an issue to the readers
 
-    Publishes the issue if it is not yet, then sends it to every active reader, now or at
-    `send_at`. An issue goes out once (a 409 says so, as it does for a publication with no
-    active readers or a suspended one). Segments do not exist yet, so `audience` is `all`;
-    a paid issue reaches readers without a paid subscription as its preview.
+    Publishes the issue if it is not yet, then sends it to the active readers of `segment`
+    (every active reader without one), now or at `send_at`. An issue goes out once (a 409
+    says so, as it does for a segment or publication with no active readers, or a suspended
+    publication); a segment naming a tag that does not exist is a 422. A paid issue reaches
+    readers without a paid subscription as its preview.
     """
     issue = issue_service.get_issue(g.publication, json.issue_id)
     if issue is None:
@@ -71,9 +72,13 @@ def create_send(json: NewSend):
         )
     try:
         if json.send_at is None:
-            send = sending.send_now(g.publication, issue)
+            send = sending.send_now(g.publication, issue, json.segment)
         else:
-            send = sending.schedule_send(g.publication, issue, json.send_at)
+            send = sending.schedule_send(g.publication, issue, json.send_at, json.segment)
+    except segments.SegmentError as exc:
+        raise problems.Problem(
+            422, str(exc), errors=[problems.field_error("segment", str(exc))]
+        ) from exc
     except sending.SendError as exc:
         raise problems.Problem(409, str(exc), kind=problems.CONFLICT) from exc
     return _out(send, issue), 201

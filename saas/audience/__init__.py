@@ -1,13 +1,15 @@
 """Audience: readers on a publication's list and how they join, leave and sign in.
 
-Models: Subscriber, SubscriberCount, Tag, SubscriberTag, SubscriberEvent, ReaderSignIn,
+Models: Subscriber, SubscriberCount, Tag, Topic, SubscriberTag, SubscriberEvent, ReaderSignIn,
 SubscriberImport (models). Services: subscribers (double opt-in, unsubscribe, erasure),
 subscriber_queries and subscriber_search (keyset pages, search), status_counts (readers per
-status, kept by the database; `flask recount-subscribers`), tags, reader_links and
-reader_tokens (unsubscribe, view online and reply addresses), reader_auth and reader_session
+status, kept by the database; `flask recount-subscribers`), tags, topics (tags readers choose
+themselves), reader_links and reader_tokens (unsubscribe, preferences, view online and reply
+addresses), reader_auth and reader_session
 (the signed-in reader, shared by replies and paid access); imports/ (CSV imports and
-exports). Routes: the list, imports, exports and grow pages in the dashboard; subscribe,
-confirm, unsubscribe, embeds and reader sign-in on the public pages.
+exports). Routes: the list, imports, exports and grow pages and Settings > Topics in the
+dashboard; subscribe (with topic checkboxes), confirm, unsubscribe, the preference page, embeds
+and reader sign-in on the public pages.
 
 Hooks for higher features (hooks): a reader confirmed or imported (plan limits), a reader
 erased (deliveries, payments, support requests), a reader's history and data export
@@ -29,10 +31,12 @@ def init_app(app: Flask) -> None:
     from saas.audience import (  # noqa: F401  (register routes, page holes)
         getting_started,
         grow_views,
+        preference_views,
         reader_signin_views,
         reader_state,
         reader_views,
         subscriber_views,
+        topic_views,
     )
     from saas.audience.imports import erasure as import_erasure
     from saas.audience.imports import views  # noqa: F401  (register routes)

@@ -1,4 +1,4 @@
-"""Readers on a publication's list, their tags, their history, sign-ins and CSV imports."""
+"""Readers on a publication's list, their tags and topics, history, sign-ins and CSV imports."""
 
 from __future__ import annotations
 
@@ -152,6 +152,20 @@ class Tag(TenantScoped, db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(60), nullable=False)
+
+
+class Topic(TenantScoped, db.Model):
+    """Something readers may choose to hear about: a tag they can set on themselves."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("publication_id", "tag_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), nullable=False)
+    description: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    tag = relationship("Tag", lazy="joined")
 
 
 class SubscriberTag(TenantScoped, db.Model):

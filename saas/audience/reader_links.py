@@ -1,4 +1,4 @@
-"""Links and addresses put in front of readers: unsubscribe, view online, reply.
+"""Links and addresses put in front of readers: unsubscribe, preferences, view online, reply.
 
 `IssueLinks` holds one issue's links for a whole send: the shared ones built once, the
 per-reader ones (unsubscribe link and mailto, reply address) from one signed token each.
@@ -14,6 +14,7 @@ from saas.publishing.models import Issue, Publication
 
 UNSUBSCRIBE = "unsubscribe"
 REPLY = "reply"
+PREFERENCES = "preferences"
 
 
 def unsubscribe_token(publication_id: int, subscriber_id: int, issue_id: int | None = None) -> str:
@@ -39,6 +40,17 @@ def unsubscribe_url(publication: Publication, subscriber_id: int) -> str:
     """The https link behind List-Unsubscribe and the footer link (GET confirms, POST acts)."""
     token = unsubscribe_token(publication.id, subscriber_id)
     return absolute_public_url(publication, "public.audience.unsubscribe", token=token)
+
+
+def preferences_token(publication_id: int, subscriber_id: int) -> str:
+    """Token naming one reader of one publication, for their preference page."""
+    return sign_ids(PREFERENCES, publication_id, subscriber_id)
+
+
+def read_preferences_token(token: str) -> tuple[int, int] | None:
+    """(publication_id, subscriber_id) from a valid preference token, else None."""
+    ids = read_ids(PREFERENCES, token, 2)
+    return (ids[0], ids[1]) if ids else None
 
 
 def _mailto(token: str, domain: str) -> str:
@@ -86,6 +98,8 @@ class IssueLinks:
         self.archive_url = publication_base_url(publication)
         url = absolute_public_url(publication, "public.audience.unsubscribe", token=_TOKEN_SLOT)
         self._url_head, _, self._url_tail = url.partition(_TOKEN_SLOT)
+        url = absolute_public_url(publication, "public.audience.preferences", token=_TOKEN_SLOT)
+        self._prefs_head, _, self._prefs_tail = url.partition(_TOKEN_SLOT)
         self._domain = current_app.config["INBOUND_EMAIL_DOMAIN"]
 
     def unsubscribe(self, subscriber_id: int) -> tuple[str, str]:
@@ -96,3 +110,8 @@ class IssueLinks:
     def reply_to(self, subscriber_id: int) -> str:
         """The reader's Reply-To address for this issue."""
         return _reply_to(self.issue_id, subscriber_id, self._domain)
+
+    def preferences(self, subscriber_id: int) -> str:
+        """The reader's preference page (topics, or unsubscribing from everything)."""
+        token = preferences_token(self.publication_id, subscriber_id)
+        return f"{self._prefs_head}{token}{self._prefs_tail}"

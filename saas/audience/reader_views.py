@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, g, make_response, render_template, request
 
-from saas.audience import subscribers
+from saas.audience import subscribers, topics
 from saas.audience.blueprints import public_bp
 from saas.audience.forms import SubscribeForm
 from saas.audience.models import SOURCE_EMBED, SOURCE_FORM
@@ -24,15 +24,26 @@ _per_address = limiter.limit("3 per hour", methods=["POST"], key_func=_address_k
 
 def _handle_subscribe(template: str, source: str):
     form = SubscribeForm()
+    page = {
+        "publication": g.publication,
+        "form": form,
+        "topics": topics.list_topics(g.publication),
+        "chosen_topics": request.form.getlist("topics"),
+    }
     if request.method == "POST":
         if form.validate():
             if not form.is_bot:
-                subscribers.subscribe(g.publication, form.email.data, form.name.data or "", source)
-            return render_template(
-                template, publication=g.publication, form=form, done=True, email=form.email.data
-            )
-        return render_template(template, publication=g.publication, form=form, done=False), 422
-    return render_template(template, publication=g.publication, form=form, done=False)
+                outcome = subscribers.subscribe(
+                    g.publication, form.email.data, form.name.data or "", source
+                )
+                # Only for a reader who must confirm by email: a form anyone can fill in
+                # never changes an active reader's choices (their preference link does).
+                if outcome.mailed_confirmation:
+                    chosen = topics.parse_ids(request.form.getlist("topics"))
+                    topics.add_topics(g.publication, outcome.subscriber_id, chosen)
+            return render_template(template, **page, done=True, email=form.email.data)
+        return render_template(template, **page, done=False), 422
+    return render_template(template, **page, done=False)
 
 
 @public_bp.route("/subscribe", methods=["GET", "POST"])

@@ -1,19 +1,20 @@
 """Delivery: sending an issue to the list, with one Delivery record per reader.
 
-Models: Send, Delivery, SendingDomain, DkimKey (models); BounceEvent, SendingHold,
-PlatformSuppression (bounce_models). Services: sending (start, schedule, pause, watch),
-batches (fan-out and batch jobs), upkeep (stale claims, missing batches), batch_sql (the
-per-message statements), throttle (a publication's send rate across workers), deferrals
+Models: Send, SavedSegment, Delivery, SendingDomain, DkimKey (models); BounceEvent,
+SendingHold, PlatformSuppression (bounce_models). Services: sending (start, schedule, pause,
+watch), batches (fan-out and batch jobs), upkeep (stale claims, missing batches), batch_sql
+(the per-message statements), throttle (a publication's send rate across workers), deferrals
 (temporary refusals tried again for hours, then failed; sending failed deliveries again),
-sending_domains (a publication's own From domain, its DKIM keys and their rotation, the
-daily re-check), domain_checks (its DNS records in plain words), domain_notices (telling the
-owner it paused or resumed), inbox_requirements (the Gmail/Yahoo checklist), verp (each
-delivery's signed return path), bounce_parsing (hard, soft, complaint or none: RFC 3464,
-ARF, flufl.bounce), bounces (acting on what came back: suppress, unsubscribe), bounce_rates
-(per send and publication; the complaint thresholds), sending_holds (sends paused for
-complaints until an operator lifts it), suppression (the platform-wide list). Routes: test
-sends, send now, schedule, pause and resume, retry failed, live progress in the dashboard;
-Settings > Sending.
+sending_domains (a publication's own From domain, its DKIM keys and their rotation, the daily
+re-check), domain_checks (its DNS records in plain words), domain_notices (telling the owner it
+paused or resumed), inbox_requirements (the Gmail/Yahoo checklist), verp (each delivery's
+signed return path), bounce_parsing (hard, soft, complaint or none: RFC 3464, ARF,
+flufl.bounce), bounces (acting on what came back: suppress, unsubscribe), bounce_rates (per
+send and publication; the complaint thresholds), sending_holds (sends paused for complaints
+until an operator lifts it), suppression (the platform-wide list). Routes: test sends, send
+now or schedule to a segment (segments, segment_views: the picker and its live count;
+saved_segments, saved_segment_views: segments kept by name), pause and resume, retry failed,
+live progress in the dashboard; Settings > Sending.
 
 Sending domains live here rather than in publishing (next to custom domains) because they
 decide how mail goes out: the plan rule (billing, a lower layer) is asked directly, and the
@@ -32,7 +33,13 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Routes, hooks and starting scheduled sends."""
     from saas.core import periodic
-    from saas.delivery import hooks, send_views, sending_settings_views  # noqa: F401  (routes)
+    from saas.delivery import (  # noqa: F401  (routes)
+        hooks,
+        saved_segment_views,
+        segment_views,
+        send_views,
+        sending_settings_views,
+    )
     from saas.delivery.deferrals import retry_due
     from saas.delivery.sending import start_due_sends
     from saas.delivery.sending_domains import recheck_all

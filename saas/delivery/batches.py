@@ -1,14 +1,14 @@
 """Delivering a send: fan it out into Delivery rows, then send them in batches.
 
-`fan_out` gives every active reader not on the platform's suppression list one Delivery
-row (one INSERT ... SELECT, unique per issue and reader) and enqueues batch jobs by id
-range. `send_batch` claims its queued rows in one UPDATE ... RETURNING under its process's
-name (`claims` keeps the claim alive and tells the watcher when its process died), renders
-the issue once, checks each reader is still active right before their message, paces
-itself with the publication's throttle, sends over one SMTP connection and records outcomes
-in small commits, so a killed worker re-sends at most the few messages it had not recorded.
-Each message's envelope sender is its delivery's signed VERP address (saas.delivery.verp),
-so its bounces find their way back to the row.
+`fan_out` gives every active reader in the send's segment who is not on the platform's
+suppression list one Delivery row (one INSERT ... SELECT, unique per issue and reader) and
+enqueues batch jobs by id range. `send_batch` claims its queued rows in one UPDATE ...
+RETURNING under its process's name (`claims` keeps the claim alive and tells the watcher when
+its process died), renders the issue once, checks each reader is still active right before
+their message, paces itself with the publication's throttle, sends over one SMTP connection
+and records outcomes in small commits, so a killed worker re-sends at most the few messages
+it had not recorded. Each message's envelope sender is its delivery's signed VERP address
+(saas.delivery.verp), so its bounces find their way back to the row.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import UTCDateTime, utcnow
 from saas.delivery import batch_sql as send_sql
-from saas.delivery import claims, deferrals, sending_domains, suppression, verp
+from saas.delivery import claims, deferrals, segments, sending_domains, verp
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     BOUNCED,
@@ -60,7 +60,7 @@ def _insert_statement(dialect: str):
 
 
 def fan_out(send_id: int) -> None:
-    """One Delivery per active reader, then batch jobs for them; safe to run twice."""
+    """One Delivery per active reader in the segment, then batch jobs; safe to run twice."""
     with send_upkeep.job_scope(send_id) as scope:
         if scope is None:
             return
@@ -84,11 +84,7 @@ def fan_out(send_id: int) -> None:
             literal(""),
             literal(""),
             literal(utcnow(), UTCDateTime()),
-        ).where(
-            readers.c.publication_id == publication.id,
-            readers.c.status == ACTIVE,
-            suppression.excluded_from_sends(readers.c.email, readers.c.email_domain),
-        )
+        ).where(*segments.conditions(publication, segments.from_stored(send.segment)))
         columns = ["publication_id", "send_id", "issue_id", "subscriber_id", "email", "status"]
         columns += ["attempts", "message_id", "smtp_response", "error", "updated_at"]
         insert = _insert_statement(db.session.get_bind().dialect.name)(Delivery.__table__)

@@ -1,5 +1,5 @@
-"""Sends of an issue and the per-recipient Delivery record behind each one; a publication's own
-sending domain and its DKIM keys."""
+"""Sends of an issue (each for a segment) and the per-recipient Delivery record behind each one;
+segments saved by name; a publication's own sending domain and its DKIM keys."""
 
 from __future__ import annotations
 
@@ -50,6 +50,20 @@ class Send(TenantScoped, db.Model):
     # Deliveries per status, counted once when the send is done (a done send's rows no
     # longer change status), so its page need not count them on every view.
     final_counts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    # Who it is for (saas.delivery.segments.Segment as JSON); None: every active reader.
+    segment: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+
+
+class SavedSegment(TenantScoped, db.Model):
+    """A segment a practitioner named to send to again (saas.delivery.segments.Segment as JSON)."""
+
+    __tablename__ = "saved_segments"
+    __table_args__ = (UniqueConstraint("publication_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    definition: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class Delivery(TenantScoped, db.Model):

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms.validators import DataRequired
 
-from saas.delivery import bounce_rates, deferrals, sending, sending_holds, suppression
+from saas.delivery import bounce_rates, deferrals, segments, sending, sending_holds, suppression
 from saas.delivery.blueprints import dashboard_bp
 from saas.delivery.models import DELIVERY_STATUSES
 from saas.publishing import dashboard_parent
@@ -68,8 +68,9 @@ def send_test(issue_id: int):
 def send_issue(issue_id: int):
     issue = _issue_or_404(issue_id)
     try:
-        send = sending.send_now(g.publication, issue)
-    except sending.SendError as exc:
+        segment = segments.from_form(request.form)
+        send = sending.send_now(g.publication, issue, segment)
+    except (sending.SendError, segments.SegmentError) as exc:
         flash(str(exc), "error")
         return _back_to_editor(issue.id)
     flash(f"Issue {issue.number} is on its way to your readers.", "success")
@@ -85,8 +86,9 @@ def schedule_send(issue_id: int):
         return _back_to_editor(issue.id)
     local = form.send_at.data.replace(tzinfo=ZoneInfo(g.publication.timezone))
     try:
-        sending.schedule_send(g.publication, issue, local.astimezone(UTC))
-    except sending.SendError as exc:
+        segment = segments.from_form(request.form)
+        sending.schedule_send(g.publication, issue, local.astimezone(UTC), segment)
+    except (sending.SendError, segments.SegmentError) as exc:
         flash(str(exc), "error")
         return _back_to_editor(issue.id)
     flash(f"Sending on {local:%-d %b %Y at %H:%M} ({g.publication.timezone}).", "success")
@@ -123,6 +125,7 @@ def send_status(send_id: int):
         publication_rates=bounce_rates.for_publication(g.publication.id),
         rate_days=bounce_rates.window_days(),
         hold=sending_holds.current(g.publication.id),
+        audience=segments.describe(segments.from_stored(send.segment)),
     )
 
 

@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 
 from saas.accounts.models import User
 from saas.audience import status_counts
-from saas.audience.models import ACTIVE, Subscriber
+from saas.audience.models import Subscriber
 from saas.billing.paid import issue_mail as paid_mail
 from saas.core.extensions import db
 from saas.core.model_base import utcnow
 from saas.core.queue import enqueue, enqueue_at
 from saas.core.tenancy import bound_to, cross_tenant
-from saas.delivery import sending_domains
+from saas.delivery import segments, sending_domains
 from saas.delivery import upkeep as send_upkeep
 from saas.delivery.models import (
     DELIVERY_STATUSES,
@@ -134,17 +134,21 @@ ACTIVATION_MARGIN = timedelta(minutes=10)
 def new_reader_count(publication: Publication, send: Send) -> int:
     """Active readers the send's issue has not gone to yet (they joined after it went out).
 
-    Every reader active when the send last fanned out got a Delivery, so only readers who
-    became active since (Subscriber.activated_at, kept by the database) can lack one: the
-    count looks at those, not at the whole list.
+    Every reader of the segment active when the send last fanned out got a Delivery, so only
+    readers who
+    became active since (Subscriber.activated_at, kept by the database) can lack one: the count
+    looks at those, not at the whole list. (A reader tagged into the segment later, having
+    been active before, is not new to it.)
     """
     had_it = select(Delivery.id).where(
         Delivery.issue_id == send.issue_id, Delivery.subscriber_id == Subscriber.id
     )
+    # Only readers in the send's segment: the fan-out adds no one else.
     query = (
         select(func.count())
         .select_from(Subscriber)
-        .where(Subscriber.status == ACTIVE, ~had_it.exists())
+        .where(*segments.conditions(publication, segments.from_stored(send.segment)))
+        .where(~had_it.exists())
     )
     if send.started_at is not None:
         query = query.where(Subscriber.activated_at >= send.started_at - ACTIVATION_MARGIN)
@@ -188,11 +192,16 @@ def _open_send(publication: Publication, issue: Issue, send: Send | None) -> Sen
     return send
 
 
-def _refuse_if_nobody_to_send_to(publication: Publication) -> None:
+def _refuse_if_nobody_to_send_to(publication: Publication, segment: segments.Segment) -> None:
     if active_reader_count(publication) == 0:
         raise SendError(
             "Nobody to send to yet: this publication has no active readers. Once readers "
             "join, send it to them from here."
+        )
+    if not segment.is_everyone() and segments.count(publication, segment) == 0:
+        raise SendError(
+            "Nobody to send to: no active reader is in this segment. Widen it, or choose "
+            "all active readers."
         )
 
 
@@ -204,15 +213,22 @@ def _commit_send() -> None:
         raise SendError("This issue has already been sent.") from exc
 
 
-def send_now(publication: Publication, issue: Issue) -> Send:
-    """Publish the issue if needed and start sending it to every active reader."""
+def send_now(
+    publication: Publication, issue: Issue, segment: segments.Segment | None = None
+) -> Send:
+    """Publish the issue if needed and start sending it to the segment's active readers.
+
+    Without a segment it goes to every active reader. SegmentError for a tag that does not
+    exist; SendError for a segment nobody is in, as for an empty list.
+    """
+    segment = segments.check(publication, segment or segments.Segment())
     _refuse_if_suspended(publication)
     existing = _unsent(publication, issue)
-    _refuse_if_nobody_to_send_to(publication)
+    _refuse_if_nobody_to_send_to(publication, segment)
     if not issue.is_published:
         issue_service.publish_issue(publication, issue.id)
     send = _open_send(publication, issue, existing)
-    send.status, send.scheduled_at = SEND_QUEUED, None
+    send.status, send.scheduled_at, send.segment = SEND_QUEUED, None, segment.stored()
     _commit_send()
     send_upkeep.start(send.id)
     return send
@@ -221,8 +237,9 @@ def send_now(publication: Publication, issue: Issue) -> Send:
 def send_to_new_readers(publication: Publication, send: Send) -> int:
     """Send a sent issue to the active readers who joined since; returns how many there are.
 
-    The same Send starts again: its fan-out adds a Delivery for each reader the issue has not
-    gone to (one per issue and reader), so nobody who had it gets a second copy.
+    The same Send starts again, with the segment it was made for: its fan-out adds a Delivery
+    for each reader of the segment the issue has not gone to (one per issue and reader), so
+    nobody who had it gets a second copy.
     """
     _refuse_if_suspended(publication)
     if send.status != SEND_DONE:
@@ -244,8 +261,18 @@ def send_to_new_readers(publication: Publication, send: Send) -> int:
     return waiting
 
 
-def schedule_send(publication: Publication, issue: Issue, when: datetime) -> Send:
-    """Publish (if it is not yet) and send the issue at `when`, an aware UTC time."""
+def schedule_send(
+    publication: Publication,
+    issue: Issue,
+    when: datetime,
+    segment: segments.Segment | None = None,
+) -> Send:
+    """Publish (if it is not yet) and send the issue at `when`, an aware UTC time.
+
+    The segment is kept with the send and chosen from when it starts (readers may join or
+    be tagged meanwhile), so an empty one is not refused here.
+    """
+    segment = segments.check(publication, segment or segments.Segment())
     _refuse_if_suspended(publication)
     if when.tzinfo is None or when <= utcnow():
         raise SendError("Choose a time in the future.")
@@ -253,7 +280,7 @@ def schedule_send(publication: Publication, issue: Issue, when: datetime) -> Sen
     if not issue.is_published:
         issue_service.schedule_issue(publication, issue, when)
     send = _open_send(publication, issue, existing)
-    send.status, send.scheduled_at = SEND_SCHEDULED, when
+    send.status, send.scheduled_at, send.segment = SEND_SCHEDULED, when, segment.stored()
     _commit_send()
     enqueue_at(when, "worker.jobs.start_due_sends")
     return send

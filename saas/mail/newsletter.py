@@ -7,9 +7,10 @@ itself: a handful of per-reader headers (RFC 2047 encoded where needed) around t
 quoted-printable parts (see `saas.mail.mime`), then signs them (DKIM, `saas.mail.dkim`) as
 the sender's domain: the publication's own, or the platform's.
 
-The links in a message (view online, archive, unsubscribe, reply address) and the body to
-mail (the whole issue or a paid issue's preview) come from the caller as `MessageParts`;
-this module knows nothing of tokens or paywalls.
+The links in a message (view online, archive, unsubscribe, preferences, reply address) and the
+body to
+mail (the whole issue or a paid issue's preview) come from the caller as `MessageParts`; this
+module knows nothing of tokens or paywalls.
 
 Merge fields in the issue (title, subtitle, body): `{{ name }}` / `{{ first_name }}` (first
 name, "there" if unknown), `{{ full_name }}` and `{{ email }}`. When the issue uses none,
@@ -73,6 +74,9 @@ class ReaderLinks(Protocol):
 
     def reply_to(self, subscriber_id: int) -> str:
         """The reader's Reply-To address for this issue."""
+
+    def preferences(self, subscriber_id: int) -> str:
+        """The reader's signed link to choose what they receive."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +231,7 @@ class IssueMessage:
             "greeting_name": slot("first"),
             "reader_email": slot("email"),
             "unsubscribe_url": slot("unsubscribe"),
+            "preferences_url": slot("preferences"),
             "view_online_url": parts.links.view_online_url,
             "archive_url": parts.links.archive_url,
             "author": publication.author_name or publication.name,
@@ -288,6 +293,7 @@ class IssueMessage:
             "full": name or FALLBACK_NAME,
             "email": to,
             "unsubscribe": unsubscribe,
+            "preferences": self.links.preferences(subscriber_id),
         }
         text_values = {key: quoted_printable(value) for key, value in raw.items()}
         html_values = {

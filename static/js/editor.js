@@ -35,6 +35,8 @@
   }
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (event) {
+      // Buttons that only count or schedule ask nothing.
+      if (event.submitter && event.submitter.hasAttribute("data-no-confirm")) { return; }
       if (!window.confirm(f.dataset.confirm)) { event.preventDefault(); }
     });
   });

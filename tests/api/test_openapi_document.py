@@ -22,6 +22,10 @@ def test_the_document_is_valid_openapi_3_1(client):
     assert "nullable" not in str(document)
     send_at = document["components"]["schemas"]["NewSend"]["properties"]["send_at"]
     assert {"type": "null"} in send_at["anyOf"]
+    segment = document["components"]["schemas"]["NewSend"]["properties"]["segment"]
+    shown = str(segment) + str(document["components"]["schemas"])
+    for rule in ("tags_any", "tags_all", "tags_none", "joined_after", "sources"):
+        assert rule in shown
 
 
 def test_every_api_route_is_documented_with_its_scope_and_problems(app, client):

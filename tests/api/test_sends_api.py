@@ -83,3 +83,41 @@ def test_seeing_sends_does_not_allow_sending(api_for, factories, pub, mailbox):
     assert watcher.post("/sends", json={"issue_id": issue.id}).status_code == 403
     assert api_for(["sends:write"]).get("/sends").status_code == 403
     assert mailbox.messages() == []
+
+
+def test_a_send_to_a_segment_reaches_only_it_and_says_who_it_was_for(
+    app, api, factories, pub, mailbox
+):
+    from saas.audience import tags
+    from saas.audience.models import Subscriber
+    from saas.core.extensions import db
+    from saas.core.tenancy import bound_to
+
+    ada = factories.subscriber(pub, email="ada@example.org", name="Ada")
+    factories.subscriber(pub, email="bo@example.org", name="Bo")
+    with app.app_context(), bound_to(pub.id):
+        tags.add_tags(pub, db.session.get(Subscriber, ada.id), ["Retreat"])
+    issue = factories.issue(pub)
+    segment = {"tags_any": ["retreat"], "sources": ["form"]}
+    created = api.post("/sends", json={"issue_id": issue.id, "segment": segment})
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["segment"]["tags_any"] == ["retreat"]
+    assert [str(m["To"]) for m in mailbox.messages()] == ["Ada <ada@example.org>"]
+    assert api.get(f"/sends/{created.get_json()['id']}").get_json()["total"] == 1
+    listed = api.get("/sends").get_json()["data"][0]
+    assert listed["segment"]["sources"] == ["form"] and listed["segment"]["paid"] == "any"
+
+
+def test_a_segment_that_cannot_be_is_refused_before_anything_is_sent(api, factories, pub, mailbox):
+    factories.subscriber(pub, email="ada@example.org")
+    issue = factories.issue(pub)
+    unknown = api.post("/sends", json={"issue_id": issue.id, "segment": {"tags_all": ["nope"]}})
+    assert unknown.status_code == 422
+    assert field_names(unknown) == ["segment"]
+    assert "no tag named" in unknown.get_json()["detail"]
+    misspelt = api.post("/sends", json={"issue_id": issue.id, "segment": {"tag": ["x"]}})
+    assert misspelt.status_code == 422
+    empty = api.post("/sends", json={"issue_id": issue.id, "segment": {"paid": "paid"}})
+    assert empty.status_code == 409
+    assert "no active reader is in this segment" in empty.get_json()["detail"]
+    assert api.get("/sends").get_json()["data"] == [] and mailbox.messages() == []

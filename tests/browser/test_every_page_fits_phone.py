@@ -43,6 +43,7 @@ SKIPPED = {
     "public.publishing.ghost_post": "a 301 to an imported issue's page (old Ghost link)",
     "public.publishing.wordpress_post": "a 301 to an imported issue's page (old WordPress link)",
     "dashboard.delivery.send_progress": "JSON polled by the send page",
+    "dashboard.delivery.segment_count": "JSON for the send form's count (else back to the editor)",
     "dashboard.audience.import_rejections": "CSV download",
     "dashboard.audience.export_subscriber": "JSON download",
     "dashboard.audience.export_subscribers": "CSV download",
@@ -113,13 +114,13 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
     from saas.accounts import users
     from saas.accounts.models import User
     from saas.api import keys as api_keys
-    from saas.audience import reader_auth, reader_links, subscribers
+    from saas.audience import reader_auth, reader_links, subscribers, topics
     from saas.audience.models import PENDING, Subscriber, SubscriberImport
     from saas.billing.models import PlanSubscription
     from saas.billing.paid import reader_access
     from saas.core.model_base import utcnow
     from saas.core.tenancy import bound_to
-    from saas.delivery import sending, sending_domains
+    from saas.delivery import saved_segments, segments, sending, sending_domains
     from saas.delivery.domain_checks import DKIM, DMARC, MISSING, OK, RETURN_PATH, WRONG, Check
     from saas.delivery.models import Send
     from saas.ops.console import set_operator
@@ -214,6 +215,11 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         )
         back_issues.queue_import(publication, back_import)
         back_import_id = back_import.id
+        # Topics, so the preference page, the subscribe form and Settings > Topics list some.
+        topics.add_topic(publication, "Retreats and workshops", "Dates of the next gatherings")
+        topics.add_topic(publication, "Seasonal recipes")
+        # A saved segment, so the send form shows its saved-segment controls.
+        saved_segments.save(publication, "Paying readers", segments.Segment(paid="paid"))
         values = {
             "pub_slug": pub.slug,
             "issue_id": issue.id,
@@ -233,6 +239,7 @@ def demo_world(app, factories, billing, mailbox):  # noqa: F811
         tokens = {
             "public.audience.confirm_subscription": subscribers.confirm_url(publication, pending),
             "public.audience.unsubscribe": reader_links.unsubscribe_token(pub.id, reader.id),
+            "public.audience.preferences": reader_links.preferences_token(pub.id, reader.id),
             "public.billing.paid_access": reader_access.access_url(publication, reader.id),
             "invitations.accept_invitation": make_token(
                 team.INVITE_PURPOSE, {"iid": invitation.id, "email": invitation.email}

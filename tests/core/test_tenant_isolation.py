@@ -120,6 +120,12 @@ def two_tenants(app, factories, mailbox, client):
         tag_id = alpha_reader.tags[0].id
         confirm_token = subscribers.confirm_url(alpha_pub, alpha_reader).rsplit("/", 1)[1]
         unsubscribe_token = unsubscribe_url(alpha_pub, alpha_reader.id).rsplit("/", 1)[1]
+        from saas.audience import topics
+        from saas.audience.reader_links import preferences_token
+
+        # Alpha offers a topic, and its reader holds a preference link.
+        topic_id = topics.add_topic(alpha_pub, "Alpha topic").id
+        alpha_preferences = preferences_token(pub_a.id, alpha_reader.id)
         from saas.audience.imports import uploads as imports
 
         import_id = imports.start_import(
@@ -214,9 +220,11 @@ def two_tenants(app, factories, mailbox, client):
         "year": 2021,
         "month": 3,
         "day": 4,
+        "topic_id": topic_id,
         "token": {
             "public.audience.confirm_subscription": confirm_token,
             "public.audience.unsubscribe": unsubscribe_token,
+            "public.audience.preferences": alpha_preferences,
             "public.audience.reader_sign_in": reader_token,
             "public.billing.paid_access": paid_access_token,
         },

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from saas.api.schemas.common import Id, InputModel, PageInfo, PageNumber
 from saas.core.model_base import utcnow
+from saas.delivery.segments import Segment
 
 # How far ahead a send can be scheduled.
 SCHEDULE_HORIZON = timedelta(days=366)
@@ -37,8 +38,13 @@ class NewSend(InputModel):
     issue_id: Id
     audience: Literal["all"] = Field(
         default="all",
-        description="Who gets it: every active reader (the only segment until segments "
-        "exist). A paid issue goes whole to paying readers and as its preview to the rest.",
+        description="Kept for older clients: every active reader, narrowed by `segment`. A "
+        "paid issue goes whole to paying readers and as its preview to the rest.",
+    )
+    segment: Segment | None = Field(
+        default=None,
+        description="Which active readers get it; every rule left out matches everyone, so "
+        "omitting it sends to every active reader. Tags are named; an unknown one is a 422.",
     )
     send_at: SendTime | None = Field(
         default=None,
@@ -64,6 +70,7 @@ class SendSummary(BaseModel):
     issue_title: str
     status: SendStatus
     total: int = Field(description="Readers it is going to.")
+    segment: Segment | None = Field(description="Who it is for; null: every active reader.")
     scheduled_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
