@@ -90,8 +90,17 @@ def flush() -> int:
     """Move every counted view into the rollups; returns how many views were moved.
 
     RENAME takes the hash whole, so views counted meanwhile start a new one. If the
-    database refuses, the counts go back into Redis for the next flush.
+    database refuses, the counts go back into Redis for the next flush. With Redis away
+    nothing moves (the dashboard still opens, showing the views counted so far).
     """
+    try:
+        return _flush()
+    except RedisError:
+        current_app.logger.info("issue page views were not moved: Redis is away")
+        return 0
+
+
+def _flush() -> int:
     _resolve_paths()
     connection = get_connection()
     taken = f"{KEY}:{uuid.uuid4().hex}"
