@@ -82,5 +82,6 @@ def upgrade():
 def downgrade():
     op.drop_table("saved_segments")
     op.drop_table("topics")
-    with op.batch_alter_table("sends", schema=None) as batch_op:
-        batch_op.drop_column("segment")
+    # Plain DROP COLUMN (SQLite has it since 3.35): a batch rebuild of sends would delete
+    # every delivery through their ON DELETE CASCADE.
+    op.drop_column("sends", "segment")

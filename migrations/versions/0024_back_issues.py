@@ -101,7 +101,8 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("issues", schema=None) as batch_op:
-        batch_op.drop_column("feed_guid")
+    # Plain DROP COLUMN (SQLite has it since 3.35): a batch rebuild of issues would delete
+    # every reply and delivery through their ON DELETE CASCADE.
+    op.drop_column("issues", "feed_guid")
     for table in reversed(TABLES):
         op.drop_table(table)

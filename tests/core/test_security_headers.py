@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from werkzeug.routing.converters import AnyConverter, NumberConverter
+
 from saas import create_app
 
 
 def _simple_url(app, rule) -> str | None:
     values = {}
+    converters = rule._converters  # noqa: SLF001  (what each argument must look like)
     for arg in rule.arguments:
+        converter = converters.get(arg)
         if arg == "filename":
             values[arg] = "css/tend.css"
-        elif arg.endswith("_id"):
+        elif isinstance(converter, AnyConverter):
+            values[arg] = sorted(converter.items)[0]
+        elif arg.endswith("_id") or isinstance(converter, NumberConverter):
             values[arg] = 1
         else:
             values[arg] = "x"
