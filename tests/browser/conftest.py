@@ -43,7 +43,8 @@ def chromium():
 def new_context(chromium):
     """Make browser contexts (own cookies each) sized as "desktop" or "phone"; closed after.
 
-    Every page load in them runs axe-core; serious or critical findings fail the test.
+    Every page load in them runs axe-core; serious or critical findings fail the test
+    (except in a context made with `java_script_enabled=False`: axe needs script).
     """
     opened = []
     findings = AxeFindings()
@@ -60,13 +61,18 @@ def new_context(chromium):
             sizing = {"viewport": DESKTOP}
         context = chromium.new_context(locale="en-GB", **sizing, **options)
         context.set_default_timeout(10_000)
-        findings.watch(context)
-        opened.append(context)
+        # axe is a script: a context with script switched off cannot run it (and waiting for
+        # it there would never end). Such tests show pages whose markup the scripted tests audit.
+        audited = options.get("java_script_enabled", True)
+        if audited:
+            findings.watch(context)
+        opened.append((context, audited))
         return context
 
     yield make
-    for context in opened:
-        findings.settle(context)
+    for context, audited in opened:
+        if audited:
+            findings.settle(context)
         context.close()
     assert not findings.by_page, "accessibility (axe) findings:\n" + findings.report()
 

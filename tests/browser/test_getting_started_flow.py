@@ -83,6 +83,6 @@ def test_new_practitioner_names_a_publication_and_ticks_off_the_checklist(
     laptop.get_by_role("button", name="Publish", exact=True).click()
     expect(laptop.get_by_text("Published as Issue 1.")).to_be_visible()
     _back_to_issues(laptop)
-    expect(laptop.get_by_role("link", name="Coming back to the breath")).to_be_visible()
+    expect(laptop.get_by_role("link", name="Coming back to the breath", exact=True)).to_be_visible()
     expect(checklist).to_have_count(0)
     shot(laptop, artifacts, "getting-started-done-laptop")

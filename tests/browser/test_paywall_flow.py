@@ -110,7 +110,7 @@ def test_practitioner_billing_pages(live_server, new_context, artifacts, paid_is
         _no_horizontal_overflow(page, f"paid tiers {kind}")
         _shot(page, artifacts, f"billing-paid-{kind}")
         page.goto(f"{live_server}/dashboard/{pub.slug}/issues")
-        page.get_by_role("link", name="Sitting with grief").click()
+        page.get_by_role("link", name="Sitting with grief", exact=True).click()
         expect(page.get_by_label("Who can read it in full")).to_have_value("paid")
         expect(page.get_by_role("button", name="Insert paywall break")).to_be_visible()
         _shot(page, artifacts, f"editor-paid-{kind}")
