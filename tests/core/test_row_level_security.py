@@ -83,7 +83,8 @@ def test_raw_sql_sees_only_the_bound_tenant(app, two_tenants, orm_scoping_off):
                 )
             db.session.rollback()
         with tenancy.cross_tenant():
-            assert db.session.execute(text("SELECT count(*) FROM issues")).scalar_one() == 3
+            # Alpha's two and its imported back issue, and Bravo's one.
+            assert db.session.execute(text("SELECT count(*) FROM issues")).scalar_one() == 4
         db.session.rollback()
         # Transaction-local settings are gone after commit: nothing leaks into the next one.
         assert db.session.execute(text("SELECT count(*) FROM issues")).scalar_one() == 0
